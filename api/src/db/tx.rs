@@ -1,0 +1,251 @@
+//! `Tx`: one connection, one transaction, one tenant.
+//!
+//! Every request (and every unit of background work) runs in a `Tx`. It is a
+//! sea-orm connection (it implements `ConnectionTrait`), so entities and raw
+//! statements both run through it, on one pooled connection, inside one
+//! transaction whose first statement sets the tenant.
+//!
+//! Why not sea-orm's own `DatabaseTransaction`: we fold `BEGIN` and the
+//! tenant settings into one round trip, and we must never hand a connection
+//! back to the pool while a transaction is open on it. If a `Tx` is dropped
+//! before `commit`/`rollback` finished (a cancelled future, a panic), the
+//! connection is closed instead of being returned, so a half-done transaction
+//! or a tenant setting can never reach the next request.
+
+use sea_orm::{ConnectionTrait, DbBackend, DbErr, ExecResult, QueryResult, RuntimeErr, Statement};
+use sea_query_sqlx::SqlxValues;
+use sqlx::pool::PoolConnection;
+use sqlx::{AssertSqlSafe, PgPool, Postgres, Row};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
+use uuid::Uuid;
+
+/// The context a transaction starts in.
+#[derive(Clone, Debug)]
+pub enum Enter {
+    /// No tenant: RLS shows nothing.
+    Nobody,
+    /// A signed-in user, and the org of the request if they are a member.
+    User { user_id: Uuid, org_id: Option<Uuid> },
+    /// An API key, found by the SHA-256 (hex) of the key.
+    ApiKey { key_hash: String },
+    /// Background work for one org (jobs, webhooks after verification).
+    Org { org_id: Uuid },
+    /// A worker claiming jobs from the queue (no org).
+    Worker,
+}
+
+/// What entering told us.
+#[derive(Clone, Debug, Default)]
+pub struct Entered {
+    /// The member's role (user) or the key's role (API key).
+    pub role: Option<String>,
+    /// The org the transaction is in, if any.
+    pub org_id: Option<Uuid>,
+    /// The API key, if that is how the request authenticated.
+    pub api_key_id: Option<Uuid>,
+}
+
+struct Inner {
+    conn: Option<PoolConnection<Postgres>>,
+    open: bool,
+}
+
+pub struct Tx {
+    inner: tokio::sync::Mutex<Inner>,
+    statements: AtomicU32,
+}
+
+fn db_err(e: sqlx::Error) -> DbErr {
+    DbErr::Query(RuntimeErr::SqlxError(Arc::new(e)))
+}
+
+fn exec_err(e: sqlx::Error) -> DbErr {
+    DbErr::Exec(RuntimeErr::SqlxError(Arc::new(e)))
+}
+
+fn closed() -> DbErr {
+    DbErr::Custom("transaction already finished".into())
+}
+
+impl Tx {
+    /// Takes a connection, begins a transaction and enters `enter`, in one
+    /// round trip. The values spliced into the SQL are a `Uuid`'s canonical
+    /// text or a hex digest: they cannot carry SQL, by construction.
+    pub async fn begin(pool: &PgPool, enter: &Enter) -> Result<(Tx, Entered), DbErr> {
+        let conn = pool
+            .acquire()
+            .await
+            .map_err(|e| DbErr::Conn(RuntimeErr::SqlxError(Arc::new(e))))?;
+        let sql = match enter {
+            Enter::Nobody => "BEGIN".to_string(),
+            Enter::User { user_id, org_id } => format!(
+                "BEGIN; SELECT cs_enter_user('{user_id}'::uuid, {}) AS role",
+                org_id.map(|o| format!("'{o}'::uuid")).unwrap_or_else(|| "NULL".into())
+            ),
+            Enter::ApiKey { key_hash } => {
+                if !key_hash.chars().all(|c| c.is_ascii_hexdigit()) {
+                    return Err(DbErr::Custom("malformed key hash".into()));
+                }
+                format!("BEGIN; SELECT key_id, org_id, role FROM cs_enter_api_key('{key_hash}')")
+            }
+            Enter::Org { org_id } => {
+                format!("BEGIN; SELECT set_config('app.org_id', '{org_id}', true)")
+            }
+            Enter::Worker => "BEGIN; SELECT set_config('app.worker', 'on', true)".to_string(),
+        };
+        // From here on a drop before commit/rollback closes the connection.
+        let tx = Tx {
+            inner: tokio::sync::Mutex::new(Inner {
+                conn: Some(conn),
+                open: true,
+            }),
+            statements: AtomicU32::new(0),
+        };
+        let rows = tx
+            .with_conn(async |c| {
+                sqlx::raw_sql(AssertSqlSafe(sql))
+                    .fetch_all(&mut **c)
+                    .await
+                    .map_err(db_err)
+            })
+            .await?;
+        let mut entered = Entered::default();
+        match enter {
+            Enter::User { org_id, .. } => {
+                entered.role = rows
+                    .first()
+                    .and_then(|r| r.try_get::<Option<String>, _>("role").ok().flatten());
+                entered.org_id = entered.role.as_ref().and(*org_id);
+            }
+            Enter::ApiKey { .. } => {
+                if let Some(row) = rows.first() {
+                    entered.api_key_id = row.try_get::<Option<Uuid>, _>("key_id").ok().flatten();
+                    entered.org_id = row.try_get::<Option<Uuid>, _>("org_id").ok().flatten();
+                    entered.role = row.try_get::<Option<String>, _>("role").ok().flatten();
+                }
+            }
+            Enter::Org { org_id } => entered.org_id = Some(*org_id),
+            Enter::Nobody | Enter::Worker => {}
+        }
+        Ok((tx, entered))
+    }
+
+    /// Sets a transaction-local setting (bound, never spliced).
+    pub async fn set(&self, name: &str, value: &str) -> Result<(), DbErr> {
+        self.execute_raw(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            "SELECT set_config($1, $2, true)",
+            [name.into(), value.into()],
+        ))
+        .await
+        .map(|_| ())
+    }
+
+    pub async fn commit(&self) -> Result<(), DbErr> {
+        self.finish("COMMIT").await
+    }
+
+    pub async fn rollback(&self) -> Result<(), DbErr> {
+        self.finish("ROLLBACK").await
+    }
+
+    async fn finish(&self, sql: &'static str) -> Result<(), DbErr> {
+        let mut inner = self.inner.lock().await;
+        if !inner.open {
+            return Err(closed());
+        }
+        let conn = inner.conn.as_mut().ok_or_else(closed)?;
+        self.statements.fetch_add(1, Ordering::Relaxed);
+        let res = sqlx::raw_sql(sql).execute(&mut **conn).await;
+        match res {
+            Ok(_) => {
+                inner.open = false;
+                // Back to the pool, transaction closed.
+                inner.conn.take();
+                Ok(())
+            }
+            Err(e) => Err(exec_err(e)),
+        }
+    }
+
+    /// Statements sent so far, BEGIN and COMMIT included (each a round trip).
+    pub fn statement_count(&self) -> u32 {
+        self.statements.load(Ordering::Relaxed)
+    }
+
+    async fn with_conn<T>(
+        &self,
+        f: impl AsyncFnOnce(&mut PoolConnection<Postgres>) -> Result<T, DbErr>,
+    ) -> Result<T, DbErr> {
+        let mut inner = self.inner.lock().await;
+        if !inner.open {
+            return Err(closed());
+        }
+        let conn = inner.conn.as_mut().ok_or_else(closed)?;
+        self.statements.fetch_add(1, Ordering::Relaxed);
+        f(conn).await
+    }
+}
+
+impl Drop for Tx {
+    fn drop(&mut self) {
+        let inner = self.inner.get_mut();
+        if inner.open
+            && let Some(conn) = inner.conn.as_mut()
+        {
+            conn.close_on_drop();
+        }
+    }
+}
+
+fn query(stmt: &Statement) -> sqlx::query::Query<'_, Postgres, SqlxValues> {
+    let values = stmt.values.clone().unwrap_or(sea_orm::Values(Vec::new()));
+    sqlx::query_with(AssertSqlSafe(stmt.sql.as_str()), SqlxValues(values))
+}
+
+#[async_trait::async_trait]
+impl ConnectionTrait for Tx {
+    fn get_database_backend(&self) -> DbBackend {
+        DbBackend::Postgres
+    }
+
+    async fn execute_raw(&self, stmt: Statement) -> Result<ExecResult, DbErr> {
+        self.with_conn(async |c| query(&stmt).execute(&mut **c).await.map(Into::into).map_err(exec_err))
+            .await
+    }
+
+    async fn execute_unprepared(&self, sql: &str) -> Result<ExecResult, DbErr> {
+        let sql = sql.to_string();
+        self.with_conn(async |c| {
+            sqlx::raw_sql(AssertSqlSafe(sql))
+                .execute(&mut **c)
+                .await
+                .map(Into::into)
+                .map_err(exec_err)
+        })
+        .await
+    }
+
+    async fn query_one_raw(&self, stmt: Statement) -> Result<Option<QueryResult>, DbErr> {
+        self.with_conn(async |c| {
+            query(&stmt)
+                .fetch_optional(&mut **c)
+                .await
+                .map(|r| r.map(Into::into))
+                .map_err(db_err)
+        })
+        .await
+    }
+
+    async fn query_all_raw(&self, stmt: Statement) -> Result<Vec<QueryResult>, DbErr> {
+        self.with_conn(async |c| {
+            query(&stmt)
+                .fetch_all(&mut **c)
+                .await
+                .map(|rows| rows.into_iter().map(Into::into).collect())
+                .map_err(db_err)
+        })
+        .await
+    }
+}

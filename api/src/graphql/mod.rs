@@ -1,0 +1,83 @@
+//! The GraphQL API: schema, handler, WebSocket transport, resolvers.
+
+pub mod errors;
+pub mod handler;
+pub mod limits;
+pub mod loaders;
+pub mod mutation;
+pub mod query;
+pub mod relay;
+pub mod subscription;
+pub mod types;
+pub mod ws;
+
+use crate::db::Tx;
+use crate::error::AppError;
+use crate::state::AppState;
+use crate::tenancy::RequestCtx;
+use async_graphql::{Context, Schema};
+use std::sync::Arc;
+
+pub type AppSchema = Schema<query::QueryRoot, mutation::MutationRoot, subscription::SubscriptionRoot>;
+
+/// Complexity budget: every field costs 1, lists multiply by their page size.
+pub const MAX_COMPLEXITY: usize = 20_000;
+pub const MAX_DEPTH: usize = 16;
+
+/// Builds the schema. `state` is `None` only for exporting the SDL.
+pub fn build_schema(state: Option<AppState>) -> AppSchema {
+    let introspection = state.as_ref().is_none_or(|s| s.config.introspection);
+    let mut builder = Schema::build(
+        query::QueryRoot::default(),
+        mutation::MutationRoot::default(),
+        subscription::SubscriptionRoot::default(),
+    )
+    .register_output_type::<types::Node>()
+    .limit_depth(MAX_DEPTH)
+    .limit_complexity(MAX_COMPLEXITY)
+    .limit_recursive_depth(32)
+    .limit_directives(10)
+    .disable_suggestions()
+    .extension(errors::ErrorCodes);
+    if !introspection {
+        builder = builder.disable_introspection();
+    }
+    if let Some(state) = state {
+        builder = builder.data(state);
+    }
+    builder.finish()
+}
+
+/// The SDL that `schema.graphql` holds.
+pub fn sdl() -> String {
+    build_schema(None).sdl()
+}
+
+/// The request's tenant context.
+pub fn req<'a>(ctx: &Context<'a>) -> Result<&'a RequestCtx, AppError> {
+    ctx.data::<Arc<RequestCtx>>()
+        .map(|a| &**a)
+        .map_err(|_| AppError::Internal(anyhow::anyhow!("request context missing")))
+}
+
+/// The request's transaction. Anonymous requests have none: they cannot
+/// read tenant data at all.
+pub fn tx<'a>(ctx: &Context<'a>) -> Result<&'a Arc<Tx>, AppError> {
+    match ctx.data::<Arc<Tx>>() {
+        Ok(tx) => Ok(tx),
+        Err(_) => {
+            req(ctx)?.require_auth()?;
+            Err(AppError::Internal(anyhow::anyhow!("transaction missing")))
+        }
+    }
+}
+
+pub fn state<'a>(ctx: &Context<'a>) -> Result<&'a AppState, AppError> {
+    ctx.data::<AppState>()
+        .map_err(|_| AppError::Internal(anyhow::anyhow!("app state missing")))
+}
+
+pub fn loaders<'a>(ctx: &Context<'a>) -> Result<&'a loaders::Loaders, AppError> {
+    ctx.data::<loaders::Loaders>()
+        .map_err(|_| AppError::Internal(anyhow::anyhow!("loaders missing")))
+}

@@ -1,0 +1,13 @@
+//! Mutation resolvers, one module per area, merged into `Mutation`. Every
+//! state-changing mutation writes an audit event in the request's
+//! transaction.
+
+mod campaign;
+mod credits;
+mod org;
+
+use async_graphql::MergedObject;
+
+#[derive(MergedObject, Default)]
+#[graphql(name = "Mutation")]
+pub struct MutationRoot(org::OrgMutation, campaign::CampaignMutation, credits::CreditsMutation);

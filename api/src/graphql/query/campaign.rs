@@ -1,0 +1,95 @@
+use crate::error::AppError;
+use crate::graphql::relay::{Page, Total, paginate};
+use crate::graphql::types::{
+    self, Campaign, CampaignConnection, CampaignEdge, CampaignFilter, CampaignOrder, CampaignOrderField, SortDirection,
+};
+use crate::graphql::{req, tx};
+use crate::repo::campaign::{self as repo, CampaignCursor, OrderField};
+use async_graphql::{Context, ID, Object, Result};
+
+#[derive(Default)]
+pub(crate) struct CampaignQuery;
+
+#[Object]
+impl CampaignQuery {
+    /// Campaigns of the current org. `first` defaults to 20 (at most 100);
+    /// cursors stay valid when campaigns are added or removed.
+    #[graphql(complexity = "first.or(last).unwrap_or(20).max(0) as usize * child_complexity")]
+    #[expect(clippy::too_many_arguments, reason = "the connection's arguments")]
+    async fn campaigns(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+        filter: Option<CampaignFilter>,
+        order_by: Option<CampaignOrder>,
+    ) -> Result<CampaignConnection> {
+        let org = req(ctx)?.require_org()?;
+        let page = Page::<CampaignCursor>::new(first, after, last, before)?;
+        let filter = filter.unwrap_or_default();
+        if let Some(s) = &filter.search
+            && s.chars().count() > 200
+        {
+            return Err(AppError::validation("filter.search", "search must be at most 200 characters").into());
+        }
+        let filter = repo::CampaignFilter {
+            statuses: filter.status,
+            search: filter.search,
+            created_after: filter.created_after,
+            created_before: filter.created_before,
+        };
+        let (field, descending) = match order_by {
+            Some(o) => (
+                match o.field {
+                    CampaignOrderField::CreatedAt => OrderField::CreatedAt,
+                    CampaignOrderField::UpdatedAt => OrderField::UpdatedAt,
+                    CampaignOrderField::Name => OrderField::Name,
+                },
+                o.direction == SortDirection::Desc,
+            ),
+            None => (OrderField::CreatedAt, true),
+        };
+        let backward = page.direction == crate::graphql::relay::Direction::Backward;
+        let rows = repo::list(
+            &**tx(ctx)?,
+            org.org_id,
+            &filter,
+            field,
+            descending,
+            backward,
+            page.cursor.as_ref(),
+            page.fetch(),
+        )
+        .await
+        .map_err(AppError::from)?;
+        let (edges, page_info) = paginate(
+            rows,
+            page.limit,
+            page.direction,
+            page.cursor.is_some(),
+            |c| field.cursor(c),
+            |cursor, c| CampaignEdge {
+                cursor,
+                node: Campaign(c),
+            },
+        );
+        Ok(CampaignConnection {
+            edges,
+            page_info,
+            total: Total::Count(repo::count_stmt(org.org_id, &filter)),
+        })
+    }
+
+    /// One campaign of the current org.
+    async fn campaign(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Campaign>> {
+        req(ctx)?.require_org()?;
+        let campaign_id = crate::domain::parse_id("id", &id)?;
+        Ok(Some(
+            types::load_campaign(ctx, campaign_id)
+                .await?
+                .ok_or(AppError::NotFound("campaign"))?,
+        ))
+    }
+}

@@ -1,0 +1,30 @@
+//! Branded image rendering.
+
+/// How rendered images are encoded.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OutputFormat {
+    Png,
+    Jpeg { quality: u8 },
+}
+
+impl Default for OutputFormat {
+    fn default() -> Self {
+        Self::Jpeg { quality: 85 }
+    }
+}
+
+impl OutputFormat {
+    /// `png`, `jpeg` or `jpeg:<quality 1-100>`.
+    pub fn parse(value: &str) -> Result<Self, String> {
+        let v = value.trim().to_ascii_lowercase();
+        match v.split_once(':') {
+            None if v == "png" => Ok(Self::Png),
+            None if v == "jpeg" || v == "jpg" => Ok(Self::default()),
+            Some(("jpeg" | "jpg", q)) => match q.parse::<u8>() {
+                Ok(q) if (1..=100).contains(&q) => Ok(Self::Jpeg { quality: q }),
+                _ => Err(format!("JPEG quality must be 1 to 100, got {q:?}")),
+            },
+            _ => Err(format!("expected png, jpeg or jpeg:<quality>, got {value:?}")),
+        }
+    }
+}

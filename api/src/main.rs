@@ -1,0 +1,95 @@
+//! `campaign-studio`: the command-line entry point.
+
+use api::config::{self, Config, Env};
+use std::process::ExitCode;
+
+const USAGE: &str = "usage: campaign-studio <command>
+
+commands:
+  serve                      API, GraphQL, WebSocket and in-process workers (WORKERS)
+  worker                     job workers only
+  migrate                    apply migrations as MIGRATION_DATABASE_URL, grant the DATABASE_URL role
+  seed [--orgs N] [--campaigns M]
+                             deterministic demo/benchmark data
+  export-schema              print the GraphQL SDL
+  token --email E [--platform-admin] [--ttl SECONDS]
+                             print a signed dev JWT
+  credits verify             check every org's ledger against its balance
+
+Configuration comes from the environment (and .env); see README.";
+
+fn flag_value(args: &[String], name: &str) -> Option<String> {
+    args.iter()
+        .position(|a| a == name)
+        .and_then(|i| args.get(i + 1))
+        .cloned()
+}
+
+fn main() -> ExitCode {
+    config::load_dotenv();
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let Some(command) = args.first().cloned() else {
+        eprintln!("{USAGE}");
+        return ExitCode::from(2);
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(run(&command, &args[1..]));
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(command: &str, args: &[String]) -> anyhow::Result<ExitCode> {
+    match command {
+        "serve" => {
+            let config = Config::from_env()?;
+            api::telemetry::init(config.log_format);
+            api::startup::serve(config).await?;
+        }
+        "worker" => {
+            anyhow::bail!("worker: not yet available");
+        }
+        "migrate" => {
+            api::telemetry::init(config::LogFormat::Pretty);
+            let (owner, app) = config::migrate_urls(&Env)?;
+            api::startup::migrate(&owner, &app).await?;
+            println!("migrations applied; privileges granted");
+        }
+        "seed" => {
+            anyhow::bail!("seed: not yet available");
+        }
+        "export-schema" => {
+            print!("{}", api::graphql::sdl());
+        }
+        "token" => {
+            let email = flag_value(args, "--email").ok_or_else(|| anyhow::anyhow!("token needs --email"))?;
+            let ttl: i64 = flag_value(args, "--ttl")
+                .map(|v| v.parse())
+                .transpose()?
+                .unwrap_or(12 * 3600);
+            let admin = args.iter().any(|a| a == "--platform-admin");
+            let verifier = api::auth::JwtVerifier::from_config(&config::jwt_config(&Env)?)?;
+            let claims = verifier.dev_claims(&email, admin, ttl);
+            println!("{}", verifier.sign(&claims)?);
+        }
+        "credits" if args.first().map(String::as_str) == Some("verify") => {
+            anyhow::bail!("credits verify: not yet available");
+        }
+        "help" | "--help" | "-h" => println!("{USAGE}"),
+        other => {
+            eprintln!("unknown command {other:?}\n\n{USAGE}");
+            return Ok(ExitCode::from(2));
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

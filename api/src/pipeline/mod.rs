@@ -1,0 +1,4 @@
+//! The generation pipeline: providers, steps, moderation, text rules.
+
+pub mod moderation;
+pub mod text;

@@ -1,0 +1,147 @@
+//! Building and running an instance: state, router, workers, shutdown.
+
+use crate::auth::JwtVerifier;
+use crate::config::Config;
+use crate::crypto::{SecretBox, Signer};
+use crate::events::EventHub;
+use crate::state::{AppState, Inner};
+use anyhow::Context as _;
+use std::net::SocketAddr;
+use tokio::net::TcpListener;
+
+pub async fn build_state(config: Config) -> anyhow::Result<AppState> {
+    let pool = crate::db::connect(&config.database_url, config.db_pool_size).await?;
+    crate::db::check_app_role(&crate::db::orm(&pool)).await?;
+    let jwt = JwtVerifier::from_config(&config.jwt)?;
+    let events = match &config.redis_url {
+        Some(url) => EventHub::with_redis(url.expose())
+            .await
+            .context("cannot connect to REDIS_URL")?,
+        None => EventHub::in_process(),
+    };
+    let secret_box = SecretBox::new(config.secret_key.expose());
+    let url_signer = Signer::new(config.secret_key.expose(), "asset-url-v1");
+    let (storage, fs_storage) = crate::storage::from_config(&config).await?;
+    Ok(AppState::new(Inner {
+        config,
+        pool,
+        jwt,
+        events,
+        users: Default::default(),
+        api_key_touches: Default::default(),
+        metrics: Default::default(),
+        secret_box,
+        url_signer,
+        storage,
+        fs_storage,
+    }))
+}
+
+/// A running HTTP server.
+pub struct App {
+    pub addr: SocketAddr,
+    pub state: AppState,
+    shutdown: tokio::sync::watch::Sender<bool>,
+    handle: tokio::task::JoinHandle<()>,
+}
+
+impl App {
+    /// Binds `config.bind_addr` (port 0 picks a free port) and serves.
+    pub async fn start(config: Config) -> anyhow::Result<App> {
+        let listener = TcpListener::bind(config.bind_addr)
+            .await
+            .with_context(|| format!("cannot listen on {}", config.bind_addr))?;
+        Self::start_on(listener, config).await
+    }
+
+    /// Serves on a listener the caller bound (tests bind first to learn the port).
+    pub async fn start_on(listener: TcpListener, config: Config) -> anyhow::Result<App> {
+        let addr = listener.local_addr()?;
+        let state = build_state(config).await?;
+        let router = crate::server::router(state.clone());
+        let (shutdown, mut rx) = tokio::sync::watch::channel(false);
+        let handle = tokio::spawn(async move {
+            let served = axum::serve(listener, router)
+                .with_graceful_shutdown(async move {
+                    let _ = rx.wait_for(|stop| *stop).await;
+                })
+                .await;
+            if let Err(e) = served {
+                tracing::error!(error = %e, "server stopped");
+            }
+        });
+        Ok(App {
+            addr,
+            state,
+            shutdown,
+            handle,
+        })
+    }
+
+    pub async fn stop(self) {
+        let _ = self.shutdown.send(true);
+        let _ = self.handle.await;
+    }
+}
+
+/// `campaign-studio serve`: runs until SIGINT/SIGTERM.
+pub async fn serve(config: Config) -> anyhow::Result<()> {
+    let app = App::start(config).await?;
+    tracing::info!(addr = %app.addr, "listening; GraphQL at /graphql, subscriptions at /graphql/ws");
+    shutdown_signal().await;
+    tracing::info!("shutting down");
+    app.stop().await;
+    Ok(())
+}
+
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+}
+
+/// `campaign-studio migrate`: migrations as the owner, then the grants of
+/// the application role. Serialised by an advisory lock, so concurrent
+/// deploys (or test processes) cannot interleave.
+pub async fn migrate(owner: &crate::config::Secret, app: &crate::config::Secret) -> anyhow::Result<()> {
+    use migration::{Migrator, MigratorTrait as _};
+    use sea_orm::ConnectionTrait as _;
+    let owner_role = crate::config::database_user(owner).context("MIGRATION_DATABASE_URL names no user")?;
+    let app_role = crate::config::database_user(app).context("DATABASE_URL names no user")?;
+    if owner_role == app_role {
+        anyhow::bail!(
+            "DATABASE_URL and MIGRATION_DATABASE_URL both use the role {app_role:?}: the server must not connect as the \
+             owner of the tables (row-level security would be weaker); create a separate application role (see README)"
+        );
+    }
+    let pool = crate::db::connect(owner, 1)
+        .await
+        .context("cannot connect with MIGRATION_DATABASE_URL")?;
+    let db = crate::db::orm(&pool);
+    db.execute_unprepared("SELECT pg_advisory_lock(7243901)").await?;
+    let result = async {
+        Migrator::up(&db, None).await.context("migration failed")?;
+        migration::grant_app_role(&db, &app_role)
+            .await
+            .context("granting the application role failed")?;
+        anyhow::Ok(())
+    }
+    .await;
+    let _ = db.execute_unprepared("SELECT pg_advisory_unlock(7243901)").await;
+    result
+}

@@ -1,0 +1,147 @@
+//! `TestDb`: a database of its own for each test, cloned from a template
+//! that is migrated once (per migration fingerprint) for all test processes.
+
+use api::config::Secret;
+use sqlx::{Connection, PgConnection};
+
+pub const TEMPLATE: &str = "cs_test_template";
+
+pub fn env(name: &str) -> String {
+    std::env::var(name).unwrap_or_else(|_| panic!("{name} must be set (run scripts/test.sh, which sets it)"))
+}
+
+/// `url` with its database name replaced.
+pub fn with_db(url: &str, db: &str) -> String {
+    let mut u = url::Url::parse(url).expect("valid database url");
+    u.set_path(&format!("/{db}"));
+    u.to_string()
+}
+
+fn fingerprint() -> String {
+    let mut all = String::new();
+    for s in migration::SOURCES {
+        all.push_str(s);
+    }
+    for (t, p) in migration::APP_GRANTS {
+        all.push_str(t);
+        all.push_str(p);
+    }
+    api::crypto::sha256_hex(all.as_bytes())[..16].to_string()
+}
+
+async fn ensure_template(owner_url: &str, app_url: &str) {
+    let mut admin = PgConnection::connect(&with_db(owner_url, "postgres"))
+        .await
+        .expect("connect as owner");
+    sqlx::query("SELECT pg_advisory_lock(42424242)")
+        .execute(&mut admin)
+        .await
+        .expect("lock");
+    let fp = format!("fp:{}", fingerprint());
+    let current: Option<Option<String>> =
+        sqlx::query_scalar("SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = $1")
+            .bind(TEMPLATE)
+            .fetch_optional(&mut admin)
+            .await
+            .expect("read template");
+    if current.flatten().as_deref() != Some(fp.as_str()) {
+        sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+            "DROP DATABASE IF EXISTS {TEMPLATE} WITH (FORCE)"
+        )))
+        .execute(&mut admin)
+        .await
+        .expect("drop template");
+        sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {TEMPLATE}")))
+            .execute(&mut admin)
+            .await
+            .expect("create template");
+        api::startup::migrate(
+            &Secret::new(with_db(owner_url, TEMPLATE)),
+            &Secret::new(with_db(app_url, TEMPLATE)),
+        )
+        .await
+        .expect("migrate template");
+        sqlx::raw_sql(sqlx::AssertSqlSafe(format!("COMMENT ON DATABASE {TEMPLATE} IS '{fp}'")))
+            .execute(&mut admin)
+            .await
+            .expect("mark template");
+    }
+    sqlx::query("SELECT pg_advisory_unlock(42424242)")
+        .execute(&mut admin)
+        .await
+        .expect("unlock");
+}
+
+pub struct TestDb {
+    pub name: String,
+    /// The application role (what the server uses).
+    pub app_url: String,
+    /// The owner (what migrations use).
+    pub owner_url: String,
+}
+
+impl TestDb {
+    pub async fn new() -> TestDb {
+        let owner = env("MIGRATION_DATABASE_URL");
+        let app = env("DATABASE_URL");
+        ensure_template(&owner, &app).await;
+        let name = format!("cs_t_{}", uuid::Uuid::new_v4().simple());
+        let mut admin = PgConnection::connect(&with_db(&owner, "postgres"))
+            .await
+            .expect("connect as owner");
+        // Cloning waits if another process is connected to the template.
+        for attempt in 0..50 {
+            let r = sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+                "CREATE DATABASE {name} TEMPLATE {TEMPLATE}"
+            )))
+            .execute(&mut admin)
+            .await;
+            match r {
+                Ok(_) => break,
+                Err(e) if attempt < 49 && e.to_string().contains("being accessed by other users") => {
+                    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                }
+                Err(e) => panic!("create test database: {e}"),
+            }
+        }
+        TestDb {
+            app_url: with_db(&app, &name),
+            owner_url: with_db(&owner, &name),
+            name,
+        }
+    }
+
+    /// A connection as the application role, with no tenant set.
+    pub async fn app_conn(&self) -> PgConnection {
+        PgConnection::connect(&self.app_url).await.expect("connect as app role")
+    }
+
+    /// A connection as the owner (fixtures that are not under test).
+    pub async fn owner_conn(&self) -> PgConnection {
+        PgConnection::connect(&self.owner_url).await.expect("connect as owner")
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        let owner = with_db(&env("MIGRATION_DATABASE_URL"), "postgres");
+        let name = self.name.clone();
+        // Drop runs outside async code: a short thread with its own runtime.
+        let _ = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("runtime");
+            rt.block_on(async {
+                if let Ok(mut c) = PgConnection::connect(&owner).await {
+                    let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+                        "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+                    )))
+                    .execute(&mut c)
+                    .await;
+                }
+            });
+        })
+        .join();
+    }
+}

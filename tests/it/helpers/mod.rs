@@ -1,0 +1,9 @@
+//! Test harness: a fresh database per test (cloned from a migrated
+//! template), the real server on a random port, and GraphQL clients.
+
+pub mod app;
+pub mod db;
+pub mod gql;
+
+pub use app::{TestApp, spawn_app, spawn_app_with};
+pub use gql::{Caller, code_of, data_of};

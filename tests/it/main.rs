@@ -1,0 +1,10 @@
+//! Integration tests: the real server over HTTP and WebSocket, a fresh
+//! Postgres database per test, real Redis, a real S3-compatible server and
+//! local HTTP servers standing in for LLM providers.
+
+mod helpers;
+
+mod http_surface;
+mod rls;
+mod schema;
+mod tenancy;
