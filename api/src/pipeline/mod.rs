@@ -1,4 +1,5 @@
 //! The generation pipeline: providers, steps, moderation, text rules.
 
 pub mod moderation;
+pub mod provider;
 pub mod text;
