@@ -107,6 +107,8 @@ pub struct Config {
     pub introspection: bool,
     pub db_pool_size: u32,
     pub job_lease: Duration,
+    /// How often an open WebSocket's credentials are checked again.
+    pub ws_recheck: Duration,
     pub image_format: crate::images::OutputFormat,
 }
 
@@ -279,6 +281,13 @@ impl Config {
                 .transpose()?
                 .unwrap_or(30),
         );
+        let ws_recheck = Duration::from_secs(
+            src.get("WS_RECHECK_SECONDS")
+                .map(|v| parse_num("WS_RECHECK_SECONDS", &v))
+                .transpose()?
+                .unwrap_or(30)
+                .max(1),
+        );
         let image_format = match src.get("IMAGE_FORMAT") {
             Some(v) => crate::images::OutputFormat::parse(&v).map_err(|reason| invalid("IMAGE_FORMAT", reason))?,
             None => crate::images::OutputFormat::default(),
@@ -299,6 +308,7 @@ impl Config {
             introspection,
             db_pool_size,
             job_lease,
+            ws_recheck,
             image_format,
         })
     }

@@ -57,7 +57,9 @@ async fn run(command: &str, args: &[String]) -> anyhow::Result<ExitCode> {
             api::startup::serve(config).await?;
         }
         "worker" => {
-            anyhow::bail!("worker: not yet available");
+            let config = Config::from_env()?;
+            api::telemetry::init(config.log_format);
+            api::startup::run_workers(config).await?;
         }
         "migrate" => {
             api::telemetry::init(config::LogFormat::Pretty);

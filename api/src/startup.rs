@@ -34,6 +34,7 @@ pub async fn build_state(config: Config) -> anyhow::Result<AppState> {
         url_signer,
         storage,
         fs_storage,
+        jobs: Default::default(),
     }))
 }
 
@@ -84,13 +85,35 @@ impl App {
     }
 }
 
-/// `campaign-studio serve`: runs until SIGINT/SIGTERM.
+/// How long stopping waits for workers to finish or hand back their step.
+const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// `campaign-studio serve`: the API and `WORKERS` in-process workers, until
+/// SIGINT/SIGTERM; then stops taking requests and drains the workers.
 pub async fn serve(config: Config) -> anyhow::Result<()> {
+    let workers = config.workers;
     let app = App::start(config).await?;
-    tracing::info!(addr = %app.addr, "listening; GraphQL at /graphql, subscriptions at /graphql/ws");
+    let pool = crate::jobs::WorkerPool::start(&app.state, workers);
+    tracing::info!(addr = %app.addr, workers, "listening; GraphQL at /graphql, subscriptions at /graphql/ws");
     shutdown_signal().await;
     tracing::info!("shutting down");
+    let state = app.state.clone();
     app.stop().await;
+    pool.drain(SHUTDOWN_GRACE).await;
+    drop(state);
+    Ok(())
+}
+
+/// `campaign-studio worker`: workers only (`WORKERS`, at least 1), until
+/// SIGINT/SIGTERM; then drains them.
+pub async fn run_workers(config: Config) -> anyhow::Result<()> {
+    let count = config.workers.max(1);
+    let state = build_state(config).await?;
+    let pool = crate::jobs::WorkerPool::start(&state, count);
+    tracing::info!(workers = count, "workers running");
+    shutdown_signal().await;
+    tracing::info!("draining workers");
+    pool.drain(SHUTDOWN_GRACE).await;
     Ok(())
 }
 

@@ -30,6 +30,8 @@ pub struct Inner {
     pub storage: Arc<dyn crate::storage::Storage>,
     /// The directory store, when that is the store (it serves `/files`).
     pub fs_storage: Option<Arc<crate::storage::FsStorage>>,
+    /// Wakes this process's workers when a job is queued here.
+    pub jobs: crate::jobs::JobSignal,
 }
 
 impl AppState {

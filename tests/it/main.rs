@@ -7,4 +7,5 @@ mod helpers;
 mod http_surface;
 mod rls;
 mod schema;
+mod subscriptions;
 mod tenancy;

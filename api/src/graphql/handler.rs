@@ -509,7 +509,7 @@ async fn execute(
             }
         }
     }
-    let loaders = DbLoader::new(tx.clone());
+    let loaders = Arc::new(DbLoader::new(tx.clone()));
     let resp = server
         .schema
         .execute(req.data(ctx.clone()).data(tx.clone()).data(loaders))
@@ -523,7 +523,16 @@ async fn execute(
         };
         match stored {
             Ok(()) => match tx.commit().await {
-                Ok(()) => state.events.publish(ctx.take_outbox()).await,
+                Ok(()) => {
+                    let events = ctx.take_outbox();
+                    if events
+                        .iter()
+                        .any(|e| matches!(e, crate::events::Event::Job(m) if m.r#type == "QUEUED"))
+                    {
+                        state.jobs.notify();
+                    }
+                    state.events.publish(events).await
+                }
                 Err(e) => {
                     AppError::from(e).log();
                     body = to_body(&error_response(AppError::Internal(anyhow::anyhow!("commit failed"))));

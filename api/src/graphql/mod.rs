@@ -60,24 +60,33 @@ pub fn req<'a>(ctx: &Context<'a>) -> Result<&'a RequestCtx, AppError> {
         .map_err(|_| AppError::Internal(anyhow::anyhow!("request context missing")))
 }
 
-/// The request's transaction. Anonymous requests have none: they cannot
-/// read tenant data at all.
-pub fn tx<'a>(ctx: &Context<'a>) -> Result<&'a Arc<Tx>, AppError> {
-    match ctx.data::<Arc<Tx>>() {
-        Ok(tx) => Ok(tx),
-        Err(_) => {
-            req(ctx)?.require_auth()?;
-            Err(AppError::Internal(anyhow::anyhow!("transaction missing")))
-        }
+/// The transaction a resolver reads and writes through: the request's, or
+/// (in a subscription) a short one opened for the event being resolved.
+/// Anonymous callers have none: they cannot read tenant data at all.
+pub async fn tx(ctx: &Context<'_>) -> Result<Arc<Tx>, AppError> {
+    if let Ok(tx) = ctx.data::<Arc<Tx>>() {
+        return Ok(tx.clone());
     }
+    if let Ok(scope) = ctx.data::<Arc<subscription::EventScope>>() {
+        return Ok(scope.open().await?.0);
+    }
+    req(ctx)?.require_auth()?;
+    Err(AppError::Internal(anyhow::anyhow!("transaction missing")))
+}
+
+/// The DataLoaders bound to [`tx`]'s transaction.
+pub async fn loaders(ctx: &Context<'_>) -> Result<Arc<loaders::Loaders>, AppError> {
+    if let Ok(l) = ctx.data::<Arc<loaders::Loaders>>() {
+        return Ok(l.clone());
+    }
+    if let Ok(scope) = ctx.data::<Arc<subscription::EventScope>>() {
+        return Ok(scope.open().await?.1);
+    }
+    req(ctx)?.require_auth()?;
+    Err(AppError::Internal(anyhow::anyhow!("loaders missing")))
 }
 
 pub fn state<'a>(ctx: &Context<'a>) -> Result<&'a AppState, AppError> {
     ctx.data::<AppState>()
         .map_err(|_| AppError::Internal(anyhow::anyhow!("app state missing")))
-}
-
-pub fn loaders<'a>(ctx: &Context<'a>) -> Result<&'a loaders::Loaders, AppError> {
-    ctx.data::<loaders::Loaders>()
-        .map_err(|_| AppError::Internal(anyhow::anyhow!("loaders missing")))
 }

@@ -146,7 +146,7 @@ impl Total {
             Total::Known(n) => Ok(*n),
             Total::Count(stmt) => {
                 use sea_orm::ConnectionTrait as _;
-                let tx = crate::graphql::tx(ctx)?;
+                let tx = crate::graphql::tx(ctx).await?;
                 let row = tx.query_one_raw(stmt.clone()).await.map_err(AppError::from)?;
                 Ok(row
                     .map(|r| r.try_get_by_index::<i64>(0))

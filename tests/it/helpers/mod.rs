@@ -3,7 +3,9 @@
 
 pub mod app;
 pub mod db;
+pub mod fixtures;
 pub mod gql;
+pub mod ws;
 
 pub use app::{TestApp, spawn_app, spawn_app_with};
 pub use gql::{Caller, code_of, data_of};

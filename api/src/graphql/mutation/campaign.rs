@@ -162,9 +162,9 @@ impl CampaignMutation {
         let brief = input.brief.parse()?;
         let locales = parse_locales(&input.locales)?;
         let platforms = parse_platforms(&input.platforms)?;
-        let tx = tx(ctx)?;
+        let tx = tx(ctx).await?;
         let row = repo::insert(
-            &**tx,
+            &*tx,
             org.org_id,
             repo::NewCampaign {
                 name: &name,
@@ -177,7 +177,7 @@ impl CampaignMutation {
         .await
         .map_err(AppError::from)?;
         audit::record(
-            &**tx,
+            &*tx,
             org,
             rc.actor(),
             "campaign.create",
@@ -205,10 +205,10 @@ impl CampaignMutation {
         let brief = input.brief.map(BriefInput::parse).transpose()?;
         let locales = input.locales.as_deref().map(parse_locales).transpose()?;
         let platforms = input.platforms.as_deref().map(parse_platforms).transpose()?;
-        let tx = tx(ctx)?;
-        apply(tx, id, CampaignAction::Update).await?;
+        let tx = tx(ctx).await?;
+        apply(&tx, id, CampaignAction::Update).await?;
         let row = repo::update(
-            &**tx,
+            &*tx,
             id,
             name.as_deref(),
             brief.as_ref(),
@@ -228,7 +228,7 @@ impl CampaignMutation {
         .flatten()
         .collect();
         audit::record(
-            &**tx,
+            &*tx,
             org,
             rc.actor(),
             "campaign.update",
@@ -252,10 +252,10 @@ impl CampaignMutation {
         let rc = req(ctx)?;
         let org = rc.require_role(Role::Editor)?;
         let id = parse_id("campaignId", &input.campaign_id)?;
-        let tx = tx(ctx)?;
-        let (row, to) = apply(tx, id, CampaignAction::Archive).await?;
-        crate::jobs::request_cancel_for_campaign(&**tx, id).await?;
-        let row = set_status(tx, rc, org, &row, to, "campaign.archive").await?;
+        let tx = tx(ctx).await?;
+        let (row, to) = apply(&tx, id, CampaignAction::Archive).await?;
+        crate::jobs::request_cancel_for_campaign(&*tx, id).await?;
+        let row = set_status(&tx, rc, org, &row, to, "campaign.archive").await?;
         Ok(ArchiveCampaignPayload {
             campaign: Campaign(row),
         })
@@ -271,18 +271,18 @@ impl CampaignMutation {
         let org = rc.require_role(Role::Editor)?;
         let id = parse_id("id", &input.id)?;
         let status = if input.accept { "ACCEPTED" } else { "REJECTED" };
-        let tx = tx(ctx)?;
-        if let Some(angle) = repo::lock_angle(&**tx, id).await.map_err(AppError::from)? {
-            apply(tx, angle.campaign_id, CampaignAction::Review).await?;
+        let tx = tx(ctx).await?;
+        if let Some(angle) = repo::lock_angle(&*tx, id).await.map_err(AppError::from)? {
+            apply(&tx, angle.campaign_id, CampaignAction::Review).await?;
             if angle.status != "SUGGESTED" {
                 return Err(AppError::conflict(format!("this angle was already {}", angle.status)).into());
             }
-            let row = repo::set_angle_status(&**tx, id, status)
+            let row = repo::set_angle_status(&*tx, id, status)
                 .await
                 .map_err(AppError::from)?
                 .ok_or(AppError::NotFound("angle"))?;
             audit::record(
-                &**tx,
+                &*tx,
                 org,
                 rc.actor(),
                 "suggestion.review",
@@ -301,20 +301,20 @@ impl CampaignMutation {
                 copy: None,
             });
         }
-        let copy = repo::lock_copy(&**tx, id)
+        let copy = repo::lock_copy(&*tx, id)
             .await
             .map_err(AppError::from)?
             .ok_or(AppError::NotFound("suggestion"))?;
-        apply(tx, copy.campaign_id, CampaignAction::Review).await?;
+        apply(&tx, copy.campaign_id, CampaignAction::Review).await?;
         if copy.status != "SUGGESTED" {
             return Err(AppError::conflict(format!("this copy was already {}", copy.status)).into());
         }
-        let row = repo::set_copy_status(&**tx, id, status)
+        let row = repo::set_copy_status(&*tx, id, status)
             .await
             .map_err(AppError::from)?
             .ok_or(AppError::NotFound("copy"))?;
         audit::record(
-            &**tx,
+            &*tx,
             org,
             rc.actor(),
             "suggestion.review",
@@ -340,12 +340,12 @@ impl CampaignMutation {
         let rc = req(ctx)?;
         let org = rc.require_role(Role::Editor)?;
         let id = parse_id("copyId", &input.copy_id)?;
-        let tx = tx(ctx)?;
-        let copy = repo::lock_copy(&**tx, id)
+        let tx = tx(ctx).await?;
+        let copy = repo::lock_copy(&*tx, id)
             .await
             .map_err(AppError::from)?
             .ok_or(AppError::NotFound("copy"))?;
-        apply(tx, copy.campaign_id, CampaignAction::Review).await?;
+        apply(&tx, copy.campaign_id, CampaignAction::Review).await?;
         if copy.version != input.expected_version {
             return Err(AppError::conflict(format!(
                 "the copy is at version {}, not {}: reload and edit again",
@@ -370,7 +370,7 @@ impl CampaignMutation {
             Some(h) => clean_hashtags(&h)?,
             None => copy.hashtags.clone(),
         };
-        let brand = repos::org::brand_kit(&**tx, org.org_id).await.map_err(AppError::from)?;
+        let brand = repos::org::brand_kit(&*tx, org.org_id).await.map_err(AppError::from)?;
         let banned = brand.map(|b| b.banned_words).unwrap_or_default();
         let mut texts: Vec<&str> = vec![&body];
         texts.extend(headline.as_deref());
@@ -386,12 +386,12 @@ impl CampaignMutation {
             flagged: !reasons.is_empty(),
             reasons,
         };
-        let row = repo::edit_copy(&**tx, id, input.expected_version, edit)
+        let row = repo::edit_copy(&*tx, id, input.expected_version, edit)
             .await
             .map_err(AppError::from)?
             .ok_or_else(|| AppError::conflict("the copy changed while you edited it: reload and edit again"))?;
         audit::record(
-            &**tx,
+            &*tx,
             org,
             rc.actor(),
             "copy.edit",
@@ -429,9 +429,9 @@ async fn review(
     let author = rc.require_user()?;
     let id = parse_id("campaignId", &input.campaign_id)?;
     let note = domain::opt_text("note", input.note.as_deref(), 2000)?;
-    let tx = tx(ctx)?;
-    let (row, to) = apply(tx, id, action).await?;
-    repo::add_review_note(&**tx, org.org_id, id, Some(author), to, note.as_deref())
+    let tx = tx(ctx).await?;
+    let (row, to) = apply(&tx, id, action).await?;
+    repo::add_review_note(&*tx, org.org_id, id, Some(author), to, note.as_deref())
         .await
         .map_err(AppError::from)?;
     let name = if action == CampaignAction::Approve {
@@ -439,7 +439,7 @@ async fn review(
     } else {
         "campaign.request_changes"
     };
-    let row = set_status(tx, rc, org, &row, to, name).await?;
+    let row = set_status(&tx, rc, org, &row, to, name).await?;
     Ok(ReviewCampaignPayload {
         campaign: Campaign(row),
     })

@@ -107,14 +107,14 @@ impl OrgMutation {
         let user_id = rc.require_user()?;
         let name = domain::text("name", &input.name, 200)?;
         let slug = domain::slug("slug", &input.slug)?;
-        let tx = tx(ctx)?;
+        let tx = tx(ctx).await?;
         let org_id = uuid::Uuid::new_v4();
-        let membership = repo::org::create(&**tx, org_id, &name, &slug, user_id)
+        let membership = repo::org::create(&*tx, org_id, &name, &slug, user_id)
             .await
             .on_constraint("orgs_slug_key", || {
                 AppError::conflict("an org with this slug already exists")
             })?;
-        let org = repo::org::by_id(&**tx, org_id)
+        let org = repo::org::by_id(&*tx, org_id)
             .await
             .map_err(AppError::from)?
             .ok_or(AppError::NotFound("org"))?;
@@ -123,7 +123,7 @@ impl OrgMutation {
             role: Role::Owner,
         };
         audit::record(
-            &**tx,
+            &*tx,
             org_ctx,
             rc.actor(),
             "org.create",
@@ -147,17 +147,15 @@ impl OrgMutation {
         let org = rc.require_role(Role::Admin)?;
         check_owner_rule(org.role, input.role == Role::Owner)?;
         let email = domain::Email::parse_field("email", &input.email)?;
-        let tx = tx(ctx)?;
-        let user_id = repo::user::find_or_invite(&**tx, &email)
-            .await
-            .map_err(AppError::from)?;
-        let m = repo::org::insert_membership(&**tx, org.org_id, user_id, input.role.as_str())
+        let tx = tx(ctx).await?;
+        let user_id = repo::user::find_or_invite(&*tx, &email).await.map_err(AppError::from)?;
+        let m = repo::org::insert_membership(&*tx, org.org_id, user_id, input.role.as_str())
             .await
             .on_constraint("memberships_org_user_key", || {
                 AppError::conflict("this user is already a member")
             })?;
         audit::record(
-            &**tx,
+            &*tx,
             org,
             rc.actor(),
             "member.add",
@@ -181,11 +179,9 @@ impl OrgMutation {
         let rc = req(ctx)?;
         let org = rc.require_role(Role::Admin)?;
         let id = parse_id("membershipId", &input.membership_id)?;
-        let tx = tx(ctx)?;
-        let owners = repo::org::lock_owners(&**tx, org.org_id)
-            .await
-            .map_err(AppError::from)?;
-        let current = repo::org::membership(&**tx, org.org_id, id)
+        let tx = tx(ctx).await?;
+        let owners = repo::org::lock_owners(&*tx, org.org_id).await.map_err(AppError::from)?;
+        let current = repo::org::membership(&*tx, org.org_id, id)
             .await
             .map_err(AppError::from)?
             .ok_or(AppError::NotFound("membership"))?;
@@ -194,12 +190,12 @@ impl OrgMutation {
         if was_owner && input.role != Role::Owner && owners <= 1 {
             return Err(AppError::conflict("an org needs at least one OWNER").into());
         }
-        let m = repo::org::set_role(&**tx, org.org_id, id, input.role.as_str())
+        let m = repo::org::set_role(&*tx, org.org_id, id, input.role.as_str())
             .await
             .map_err(AppError::from)?
             .ok_or(AppError::NotFound("membership"))?;
         audit::record(
-            &**tx,
+            &*tx,
             org,
             rc.actor(),
             "member.update_role",
@@ -219,11 +215,9 @@ impl OrgMutation {
         let rc = req(ctx)?;
         let org = rc.require_role(Role::Admin)?;
         let id = parse_id("membershipId", &input.membership_id)?;
-        let tx = tx(ctx)?;
-        let owners = repo::org::lock_owners(&**tx, org.org_id)
-            .await
-            .map_err(AppError::from)?;
-        let current = repo::org::membership(&**tx, org.org_id, id)
+        let tx = tx(ctx).await?;
+        let owners = repo::org::lock_owners(&*tx, org.org_id).await.map_err(AppError::from)?;
+        let current = repo::org::membership(&*tx, org.org_id, id)
             .await
             .map_err(AppError::from)?
             .ok_or(AppError::NotFound("membership"))?;
@@ -231,11 +225,11 @@ impl OrgMutation {
         if current.role == "OWNER" && owners <= 1 {
             return Err(AppError::conflict("an org needs at least one OWNER").into());
         }
-        repo::org::delete_membership(&**tx, org.org_id, id)
+        repo::org::delete_membership(&*tx, org.org_id, id)
             .await
             .map_err(AppError::from)?;
         audit::record(
-            &**tx,
+            &*tx,
             org,
             rc.actor(),
             "member.remove",
@@ -260,9 +254,9 @@ impl OrgMutation {
         }
         let name = domain::text("name", &input.name, 200)?;
         let key = ApiKeySecret::generate()?;
-        let tx = tx(ctx)?;
+        let tx = tx(ctx).await?;
         let row = repo::org::insert_api_key(
-            &**tx,
+            &*tx,
             org.org_id,
             &name,
             &key.prefix,
@@ -273,7 +267,7 @@ impl OrgMutation {
         .await
         .map_err(AppError::from)?;
         audit::record(
-            &**tx,
+            &*tx,
             org,
             rc.actor(),
             "api_key.create",
@@ -294,12 +288,12 @@ impl OrgMutation {
         let rc = req(ctx)?;
         let org = rc.require_role(Role::Admin)?;
         let id = parse_id("apiKeyId", &input.api_key_id)?;
-        let tx = tx(ctx)?;
-        let row = repo::org::revoke_api_key(&**tx, org.org_id, id)
+        let tx = tx(ctx).await?;
+        let row = repo::org::revoke_api_key(&*tx, org.org_id, id)
             .await
             .map_err(AppError::from)?
             .ok_or(AppError::NotFound("API key"))?;
-        audit::record(&**tx, org, rc.actor(), "api_key.revoke", "ApiKey", Some(id), json!({}))
+        audit::record(&*tx, org, rc.actor(), "api_key.revoke", "ApiKey", Some(id), json!({}))
             .await
             .map_err(AppError::from)?;
         Ok(RevokeApiKeyPayload { api_key: ApiKey(row) })
@@ -339,13 +333,13 @@ impl OrgMutation {
             .voice
             .map(|v| domain::opt_text("voice", Some(&v), 1000))
             .transpose()?;
-        let tx = tx(ctx)?;
-        let row = repo::org::update_brand_kit(&**tx, org.org_id, primary, secondary, banned, voice)
+        let tx = tx(ctx).await?;
+        let row = repo::org::update_brand_kit(&*tx, org.org_id, primary, secondary, banned, voice)
             .await
             .map_err(AppError::from)?
             .ok_or(AppError::NotFound("brand kit"))?;
         audit::record(
-            &**tx,
+            &*tx,
             org,
             rc.actor(),
             "brand_kit.update",

@@ -53,7 +53,7 @@ impl CampaignQuery {
         };
         let backward = page.direction == crate::graphql::relay::Direction::Backward;
         let rows = repo::list(
-            &**tx(ctx)?,
+            &*tx(ctx).await?,
             org.org_id,
             &filter,
             field,

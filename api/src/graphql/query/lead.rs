@@ -23,9 +23,15 @@ impl LeadQuery {
         let org = req(ctx)?.require_org()?;
         let page = Page::<TimeCursor>::forward(first, after)?;
         let filter = filter.unwrap_or_default().parse()?;
-        let rows = repo::lead::list(&**tx(ctx)?, org.org_id, &filter, page.cursor.as_ref(), page.fetch())
-            .await
-            .map_err(AppError::from)?;
+        let rows = repo::lead::list(
+            &*tx(ctx).await?,
+            org.org_id,
+            &filter,
+            page.cursor.as_ref(),
+            page.fetch(),
+        )
+        .await
+        .map_err(AppError::from)?;
         let (edges, page_info) = paginate(
             rows,
             page.limit,
@@ -44,7 +50,8 @@ impl LeadQuery {
     async fn lead(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Lead>> {
         req(ctx)?.require_org()?;
         let lead_id = crate::domain::parse_id("id", &id)?;
-        let row = loaders(ctx)?
+        let row = loaders(ctx)
+            .await?
             .load_one(LeadKey(lead_id))
             .await
             .map_err(loader_err)?
@@ -54,7 +61,7 @@ impl LeadQuery {
 
     async fn lead_sources(&self, ctx: &Context<'_>) -> Result<Vec<LeadSource>> {
         let org = req(ctx)?.require_org()?;
-        Ok(repo::lead::sources(&**tx(ctx)?, org.org_id)
+        Ok(repo::lead::sources(&*tx(ctx).await?, org.org_id)
             .await
             .map_err(AppError::from)?
             .into_iter()
@@ -65,7 +72,7 @@ impl LeadQuery {
     /// Scoring rules, in the order they are applied.
     async fn lead_scoring_rules(&self, ctx: &Context<'_>) -> Result<Vec<LeadScoringRule>> {
         let org = req(ctx)?.require_org()?;
-        Ok(repo::lead::rules(&**tx(ctx)?, org.org_id)
+        Ok(repo::lead::rules(&*tx(ctx).await?, org.org_id)
             .await
             .map_err(AppError::from)?
             .into_iter()

@@ -42,7 +42,7 @@ impl OrgQuery {
     /// API keys of the org, newest first. ADMIN or OWNER.
     async fn api_keys(&self, ctx: &Context<'_>) -> Result<Vec<ApiKey>> {
         let org = req(ctx)?.require_role(Role::Admin)?;
-        let rows = repo::org::api_keys(&**tx(ctx)?, org.org_id)
+        let rows = repo::org::api_keys(&*tx(ctx).await?, org.org_id)
             .await
             .map_err(AppError::from)?;
         Ok(rows.into_iter().map(ApiKey).collect())
@@ -58,8 +58,8 @@ impl OrgQuery {
     ) -> Result<AuditEventConnection> {
         let org = req(ctx)?.require_org()?;
         let page = Page::<TimeCursor>::forward(first, after)?;
-        let tx = tx(ctx)?;
-        let rows = repo::audit::list(&**tx, org.org_id, page.cursor.as_ref(), page.fetch())
+        let tx = tx(ctx).await?;
+        let rows = repo::audit::list(&*tx, org.org_id, page.cursor.as_ref(), page.fetch())
             .await
             .map_err(AppError::from)?;
         let (edges, page_info) = paginate(
@@ -73,7 +73,7 @@ impl OrgQuery {
                 node: AuditEvent(r),
             },
         );
-        let total = Total::Known(repo::audit::count(&**tx, org.org_id).await.map_err(AppError::from)?);
+        let total = Total::Known(repo::audit::count(&*tx, org.org_id).await.map_err(AppError::from)?);
         Ok(AuditEventConnection {
             edges,
             page_info,
@@ -91,8 +91,8 @@ impl OrgQuery {
     ) -> Result<CreditEntryConnection> {
         let org = req(ctx)?.require_org()?;
         let page = Page::<TimeCursor>::forward(first, after)?;
-        let tx = tx(ctx)?;
-        let rows = repo::ledger::entries(&**tx, org.org_id, page.cursor.as_ref(), page.fetch())
+        let tx = tx(ctx).await?;
+        let rows = repo::ledger::entries(&*tx, org.org_id, page.cursor.as_ref(), page.fetch())
             .await
             .map_err(AppError::from)?;
         let (edges, page_info) = paginate(
@@ -107,7 +107,7 @@ impl OrgQuery {
             },
         );
         let total = Total::Known(
-            repo::ledger::count_entries(&**tx, org.org_id)
+            repo::ledger::count_entries(&*tx, org.org_id)
                 .await
                 .map_err(AppError::from)?,
         );

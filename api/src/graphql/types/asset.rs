@@ -79,7 +79,8 @@ pub struct Asset(pub AssetRow);
 connection!(AssetConnection, AssetEdge, Asset);
 
 pub async fn load_asset(ctx: &Context<'_>, asset_id: Uuid) -> Result<Option<Asset>, AppError> {
-    Ok(loaders(ctx)?
+    Ok(loaders(ctx)
+        .await?
         .load_one(AssetKey(asset_id))
         .await
         .map_err(loader_err)?

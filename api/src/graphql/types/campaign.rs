@@ -75,7 +75,8 @@ connection!(AngleConnection, AngleEdge, Angle);
 connection!(CopyConnection, CopyEdge, Copy);
 
 pub async fn load_campaign(ctx: &Context<'_>, campaign_id: Uuid) -> Result<Option<Campaign>, AppError> {
-    Ok(loaders(ctx)?
+    Ok(loaders(ctx)
+        .await?
         .load_one(CampaignKey(campaign_id))
         .await
         .map_err(loader_err)?
@@ -83,7 +84,8 @@ pub async fn load_campaign(ctx: &Context<'_>, campaign_id: Uuid) -> Result<Optio
 }
 
 pub async fn load_angle(ctx: &Context<'_>, angle_id: Uuid) -> Result<Option<Angle>, AppError> {
-    Ok(loaders(ctx)?
+    Ok(loaders(ctx)
+        .await?
         .load_one(AngleKey(angle_id))
         .await
         .map_err(loader_err)?
@@ -112,7 +114,8 @@ where
         after: page.cursor.clone(),
         fetch: page.fetch(),
     };
-    let list = loaders(ctx)?
+    let list = loaders(ctx)
+        .await?
         .load_one(key(args))
         .await
         .map_err(loader_err)?
@@ -281,7 +284,8 @@ impl Campaign {
     }
     /// Notes left by reviewers with approveCampaign / requestChanges, newest first.
     async fn review_notes(&self, ctx: &Context<'_>) -> Result<Vec<ReviewNote>> {
-        let rows = loaders(ctx)?
+        let rows = loaders(ctx)
+            .await?
             .load_one(ReviewNotesOf(self.0.id))
             .await
             .map_err(loader_err)?
@@ -297,7 +301,7 @@ impl Campaign {
             return Err(AppError::validation("to", "at most 366 days at a time").into());
         }
         let org = req(ctx)?.require_org()?;
-        let rows = crate::repo::lead::daily_stats(&**tx(ctx)?, org.org_id, self.0.id, from, to)
+        let rows = crate::repo::lead::daily_stats(&*tx(ctx).await?, org.org_id, self.0.id, from, to)
             .await
             .map_err(AppError::from)?;
         Ok(rows

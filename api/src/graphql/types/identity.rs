@@ -30,7 +30,8 @@ impl User {
 
 /// Loads a user by id through the request's DataLoader.
 pub async fn load_user(ctx: &Context<'_>, user_id: uuid::Uuid) -> Result<Option<User>, AppError> {
-    Ok(loaders(ctx)?
+    Ok(loaders(ctx)
+        .await?
         .load_one(UserKey(user_id))
         .await
         .map_err(loader_err)?
@@ -65,8 +66,8 @@ impl Org {
         after: Option<String>,
     ) -> Result<MembershipConnection> {
         let page = Page::<TimeCursor>::forward(first, after)?;
-        let tx = tx(ctx)?;
-        let rows = repo::org::members(&**tx, self.0.id, page.cursor.as_ref(), page.fetch())
+        let tx = tx(ctx).await?;
+        let rows = repo::org::members(&*tx, self.0.id, page.cursor.as_ref(), page.fetch())
             .await
             .map_err(AppError::from)?;
         let (edges, page_info) = paginate(
@@ -81,7 +82,7 @@ impl Org {
             },
         );
         let total = Total::Known(
-            repo::org::count_members(&**tx, self.0.id)
+            repo::org::count_members(&*tx, self.0.id)
                 .await
                 .map_err(AppError::from)?,
         );
@@ -93,7 +94,7 @@ impl Org {
     }
     /// The org's credits: what it can spend now and what running jobs hold.
     async fn credits(&self, ctx: &Context<'_>) -> Result<super::CreditBalance> {
-        let b = repo::ledger::balance(&**tx(ctx)?, self.0.id)
+        let b = repo::ledger::balance(&*tx(ctx).await?, self.0.id)
             .await
             .map_err(AppError::from)?;
         Ok(super::CreditBalance {
@@ -102,7 +103,7 @@ impl Org {
         })
     }
     async fn brand_kit(&self, ctx: &Context<'_>) -> Result<BrandKit> {
-        let row = repo::org::brand_kit(&**tx(ctx)?, self.0.id)
+        let row = repo::org::brand_kit(&*tx(ctx).await?, self.0.id)
             .await
             .map_err(AppError::from)?
             .ok_or(AppError::NotFound("brand kit"))?;
@@ -111,7 +112,8 @@ impl Org {
 }
 
 pub async fn load_org(ctx: &Context<'_>, org_id: uuid::Uuid) -> Result<Option<Org>, AppError> {
-    Ok(loaders(ctx)?
+    Ok(loaders(ctx)
+        .await?
         .load_one(OrgKey(org_id))
         .await
         .map_err(loader_err)?
@@ -202,7 +204,7 @@ impl Viewer {
     }
     async fn memberships(&self, ctx: &Context<'_>) -> Result<Vec<Membership>> {
         let user_id = req(ctx)?.require_user()?;
-        let rows = repo::org::memberships_of_user(&**tx(ctx)?, user_id)
+        let rows = repo::org::memberships_of_user(&*tx(ctx).await?, user_id)
             .await
             .map_err(AppError::from)?;
         Ok(rows.into_iter().map(Membership).collect())

@@ -100,7 +100,8 @@ pub struct Job(pub JobRow);
 connection!(JobConnection, JobEdge, Job);
 
 pub async fn load_job(ctx: &Context<'_>, job_id: Uuid) -> Result<Option<Job>, AppError> {
-    Ok(loaders(ctx)?
+    Ok(loaders(ctx)
+        .await?
         .load_one(JobKey(job_id))
         .await
         .map_err(loader_err)?
@@ -154,7 +155,7 @@ impl Job {
     }
     /// Events in order; afterSeq skips those already seen.
     async fn events(&self, ctx: &Context<'_>, after_seq: Option<i32>) -> Result<Vec<JobEvent>> {
-        let rows = crate::repo::job::events_after(&**tx(ctx)?, self.0.id, after_seq.unwrap_or(0))
+        let rows = crate::repo::job::events_after(&*tx(ctx).await?, self.0.id, after_seq.unwrap_or(0))
             .await
             .map_err(AppError::from)?;
         Ok(rows.into_iter().map(JobEvent::from_row).collect())

@@ -75,7 +75,8 @@ impl Lead {
     }
     async fn source(&self, ctx: &Context<'_>) -> Result<Option<LeadSource>> {
         match self.0.source_id {
-            Some(s) => Ok(loaders(ctx)?
+            Some(s) => Ok(loaders(ctx)
+                .await?
                 .load_one(LeadSourceKey(s))
                 .await
                 .map_err(loader_err)?

@@ -48,7 +48,8 @@ LIMIT 1";
 
 /// The object with this id, if the caller may see it.
 pub async fn load_node(ctx: &Context<'_>, node_id: Uuid) -> Result<Option<Node>, AppError> {
-    let row = tx(ctx)?
+    let row = tx(ctx)
+        .await?
         .query_one_raw(Statement::from_sql_and_values(
             DbBackend::Postgres,
             TYPE_OF,
@@ -61,7 +62,7 @@ pub async fn load_node(ctx: &Context<'_>, node_id: Uuid) -> Result<Option<Node>,
 }
 
 pub async fn load_node_of_type(ctx: &Context<'_>, kind: &str, node_id: Uuid) -> Result<Option<Node>, AppError> {
-    let l = loaders(ctx)?;
+    let l = loaders(ctx).await?;
     Ok(match kind {
         "Campaign" => l
             .load_one(CampaignKey(node_id))
