@@ -4,6 +4,8 @@
 
 mod helpers;
 
+mod campaigns;
+mod campaigns_list;
 mod http_surface;
 mod rls;
 mod schema;

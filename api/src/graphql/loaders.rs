@@ -19,8 +19,8 @@ pub struct DbLoader {
 
 impl DbLoader {
     pub fn new(tx: Arc<Tx>) -> Loaders {
-        // No artificial delay: sibling resolvers register their keys in the
-        // same poll, so a batch still covers a whole list level.
+        // Lists of a page load through `Siblings` (one query per level); this
+        // loader batches the remaining lookups by id within a short window.
         DataLoader::new(DbLoader { tx }, tokio::spawn)
             .delay(Duration::from_micros(50))
             .max_batch_size(1000)
@@ -132,17 +132,42 @@ pub struct ListArgs {
     pub fetch: i64,
 }
 
+/// Where a child list lives.
+pub struct ChildSpec {
+    pub table: &'static str,
+    pub cols: &'static str,
+    pub parent_col: &'static str,
+    pub newest_first: bool,
+}
+
+pub const ANGLES: ChildSpec = ChildSpec { table: "angles", cols: repo::campaign::ANGLE_COLS, parent_col: "campaign_id", newest_first: false };
+pub const COPIES: ChildSpec = ChildSpec { table: "copies", cols: repo::campaign::COPY_COLS, parent_col: "angle_id", newest_first: false };
+pub const ASSETS: ChildSpec = ChildSpec { table: "assets", cols: repo::asset::ASSET_COLS, parent_col: "campaign_id", newest_first: false };
+pub const JOBS: ChildSpec = ChildSpec { table: "jobs", cols: repo::job::JOB_COLS, parent_col: "campaign_id", newest_first: true };
+pub const LEADS: ChildSpec = ChildSpec { table: "leads", cols: repo::lead::LEAD_COLS, parent_col: "campaign_id", newest_first: true };
+
+/// One page of `spec`'s list for each parent, in one statement.
+pub async fn fetch_children<T: sea_orm::FromQueryResult>(
+    tx: &Tx,
+    spec: &ChildSpec,
+    parents: &[Uuid],
+    args: &ListArgs,
+) -> Result<HashMap<Uuid, ChildList<T>>, AppError> {
+    let filters: Vec<(&str, Option<sea_orm::Value>)> = args.filters.iter().map(|(c, v)| (*c, v.clone().map(Into::into))).collect();
+    let rows = repo::child_pages::<T>(tx, spec.table, spec.cols, spec.parent_col, parents, &filters, spec.newest_first, args.after.as_ref(), args.fetch)
+        .await?;
+    let mut lists: HashMap<Uuid, ChildList<T>> = HashMap::new();
+    for child in rows {
+        let list = lists.entry(child.parent).or_insert_with(|| ChildList { rows: Vec::new(), total: 0 });
+        list.total = child.total;
+        list.rows.push(child.row);
+    }
+    Ok(lists)
+}
+
 /// Groups keys by their arguments and runs one statement per group (one in
 /// practice: sibling fields of a list ask with the same arguments).
-async fn load_children<K, T>(
-    tx: &Tx,
-    keys: &[K],
-    split: impl Fn(&K) -> (Uuid, &ListArgs),
-    table: &str,
-    cols: &str,
-    parent_col: &str,
-    newest_first: bool,
-) -> Result<HashMap<K, ChildList<T>>, LoadError>
+async fn load_children<K, T>(tx: &Tx, keys: &[K], split: impl Fn(&K) -> (Uuid, &ListArgs), spec: &ChildSpec) -> Result<HashMap<K, ChildList<T>>, LoadError>
 where
     K: Clone + Eq + std::hash::Hash,
     T: sea_orm::FromQueryResult + Clone,
@@ -155,30 +180,7 @@ where
     let mut out = HashMap::new();
     for (args, members) in groups {
         let parents: Vec<Uuid> = members.iter().map(|(p, _)| *p).collect();
-        let filters: Vec<(&str, Option<sea_orm::Value>)> = args
-            .filters
-            .iter()
-            .map(|(c, v)| (*c, v.clone().map(Into::into)))
-            .collect();
-        let rows = repo::child_pages::<T>(
-            tx,
-            table,
-            cols,
-            parent_col,
-            &parents,
-            &filters,
-            newest_first,
-            args.after.as_ref(),
-            args.fetch,
-        )
-        .await
-        .map_err(|e| Arc::new(AppError::from(e)))?;
-        let mut lists: HashMap<Uuid, ChildList<T>> = HashMap::new();
-        for child in rows {
-            let list = lists.entry(child.parent).or_default();
-            list.total = child.total;
-            list.rows.push(child.row);
-        }
+        let lists = fetch_children::<T>(tx, spec, &parents, args).await.map_err(Arc::new)?;
         for (parent, key) in members {
             out.insert(key.clone(), lists.get(&parent).cloned().unwrap_or_default());
         }
@@ -187,7 +189,7 @@ where
 }
 
 macro_rules! child_loader {
-    ($key:ident, $row:ty, $table:literal, $cols:path, $parent:literal, $newest_first:literal) => {
+    ($key:ident, $row:ty, $spec:path) => {
         #[derive(Clone, Debug, PartialEq, Eq, Hash)]
         pub struct $key(pub Uuid, pub ListArgs);
 
@@ -195,61 +197,17 @@ macro_rules! child_loader {
             type Value = ChildList<$row>;
             type Error = LoadError;
             async fn load(&self, keys: &[$key]) -> Result<HashMap<$key, Self::Value>, Self::Error> {
-                load_children(
-                    &self.tx,
-                    keys,
-                    |k| (k.0, &k.1),
-                    $table,
-                    $cols,
-                    $parent,
-                    $newest_first,
-                )
-                .await
+                load_children(&self.tx, keys, |k| (k.0, &k.1), &$spec).await
             }
         }
     };
 }
 
-child_loader!(
-    AnglesOf,
-    repo::campaign::AngleRow,
-    "angles",
-    repo::campaign::ANGLE_COLS,
-    "campaign_id",
-    false
-);
-child_loader!(
-    CopiesOf,
-    repo::campaign::CopyRow,
-    "copies",
-    repo::campaign::COPY_COLS,
-    "angle_id",
-    false
-);
-child_loader!(
-    AssetsOf,
-    repo::asset::AssetRow,
-    "assets",
-    repo::asset::ASSET_COLS,
-    "campaign_id",
-    false
-);
-child_loader!(
-    JobsOf,
-    repo::job::JobRow,
-    "jobs",
-    repo::job::JOB_COLS,
-    "campaign_id",
-    true
-);
-child_loader!(
-    LeadsOf,
-    repo::lead::LeadRow,
-    "leads",
-    repo::lead::LEAD_COLS,
-    "campaign_id",
-    true
-);
+child_loader!(AnglesOf, repo::campaign::AngleRow, ANGLES);
+child_loader!(CopiesOf, repo::campaign::CopyRow, COPIES);
+child_loader!(AssetsOf, repo::asset::AssetRow, ASSETS);
+child_loader!(JobsOf, repo::job::JobRow, JOBS);
+child_loader!(LeadsOf, repo::lead::LeadRow, LEADS);
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct ReviewNotesOf(pub Uuid);

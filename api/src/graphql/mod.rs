@@ -7,6 +7,7 @@ pub mod loaders;
 pub mod mutation;
 pub mod query;
 pub mod relay;
+pub mod siblings;
 pub mod subscription;
 pub mod types;
 pub mod ws;

@@ -188,7 +188,7 @@ impl CampaignMutation {
         .await
         .map_err(AppError::from)?;
         Ok(CreateCampaignPayload {
-            campaign: Campaign(row),
+            campaign: Campaign::from(row),
         })
     }
 
@@ -243,7 +243,7 @@ impl CampaignMutation {
             campaign_id: id,
         });
         Ok(UpdateCampaignPayload {
-            campaign: Campaign(row),
+            campaign: Campaign::from(row),
         })
     }
 
@@ -257,7 +257,7 @@ impl CampaignMutation {
         crate::jobs::request_cancel_for_campaign(&*tx, id).await?;
         let row = set_status(&tx, rc, org, &row, to, "campaign.archive").await?;
         Ok(ArchiveCampaignPayload {
-            campaign: Campaign(row),
+            campaign: Campaign::from(row),
         })
     }
 
@@ -297,7 +297,7 @@ impl CampaignMutation {
                 campaign_id: row.campaign_id,
             });
             return Ok(ReviewSuggestionPayload {
-                angle: Some(Angle(row)),
+                angle: Some(Angle::from(row)),
                 copy: None,
             });
         }
@@ -441,6 +441,6 @@ async fn review(
     };
     let row = set_status(&tx, rc, org, &row, to, name).await?;
     Ok(ReviewCampaignPayload {
-        campaign: Campaign(row),
+        campaign: Campaign::from(row),
     })
 }

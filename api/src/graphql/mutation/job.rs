@@ -126,7 +126,7 @@ impl JobMutation {
         });
         Ok(GenerateCampaignPayload {
             job,
-            campaign: Campaign(campaign),
+            campaign: Campaign::from(campaign),
         })
     }
 

@@ -64,6 +64,8 @@ impl CampaignQuery {
         )
         .await
         .map_err(AppError::from)?;
+        // The page's campaigns load their nested lists together.
+        let siblings = crate::graphql::siblings::Siblings::new(rows.iter().map(|c| c.id).collect());
         let (edges, page_info) = paginate(
             rows,
             page.limit,
@@ -72,7 +74,7 @@ impl CampaignQuery {
             |c| field.cursor(c),
             |cursor, c| CampaignEdge {
                 cursor,
-                node: Campaign(c),
+                node: Campaign(c, Some(siblings.clone())),
             },
         );
         Ok(CampaignConnection {

@@ -48,7 +48,7 @@ impl CampaignSubscription {
                     Err(e) => Err(e),
                 };
                 match row {
-                    Ok(Some(row)) => yield Campaign(row),
+                    Ok(Some(row)) => yield Campaign::from(row),
                     Ok(None) => break,
                     Err(e) => {
                         e.log();

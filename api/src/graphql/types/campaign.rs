@@ -4,9 +4,11 @@ use super::{id, load_user};
 use crate::domain::campaign::{CampaignStatus, Platform, SuggestionStatus};
 use crate::error::AppError;
 use crate::graphql::loaders::{
-    AngleKey, AnglesOf, AssetsOf, CampaignKey, ChildList, CopiesOf, JobsOf, LeadsOf, ListArgs, ReviewNotesOf,
-    loader_err,
+    ANGLES, ASSETS, AngleKey, AnglesOf, AssetsOf, COPIES, CampaignKey, ChildList, ChildSpec, CopiesOf, JOBS, JobsOf, LEADS, LeadsOf,
+    ListArgs, ReviewNotesOf, fetch_children, loader_err,
 };
+use crate::graphql::siblings::{HasId, Siblings};
+use std::sync::Arc;
 use crate::graphql::relay::{Page, TimeCursor, Total, connection, paginate};
 use crate::graphql::{loaders, req, tx};
 use crate::repo::campaign::{AngleRow, CampaignRow, CopyRow, ReviewNoteRow};
@@ -67,8 +69,15 @@ impl Provenance {
     }
 }
 
+/// A campaign, and the page it was listed in (for one query per nested level).
 #[derive(Clone)]
-pub struct Campaign(pub CampaignRow);
+pub struct Campaign(pub CampaignRow, pub Option<Arc<Siblings>>);
+
+impl From<CampaignRow> for Campaign {
+    fn from(row: CampaignRow) -> Self {
+        Campaign(row, None)
+    }
+}
 
 connection!(CampaignConnection, CampaignEdge, Campaign);
 connection!(AngleConnection, AngleEdge, Angle);
@@ -80,7 +89,7 @@ pub async fn load_campaign(ctx: &Context<'_>, campaign_id: Uuid) -> Result<Optio
         .load_one(CampaignKey(campaign_id))
         .await
         .map_err(loader_err)?
-        .map(Campaign))
+        .map(Campaign::from))
 }
 
 pub async fn load_angle(ctx: &Context<'_>, angle_id: Uuid) -> Result<Option<Angle>, AppError> {
@@ -89,46 +98,45 @@ pub async fn load_angle(ctx: &Context<'_>, angle_id: Uuid) -> Result<Option<Angl
         .load_one(AngleKey(angle_id))
         .await
         .map_err(loader_err)?
-        .map(Angle))
+        .map(Angle::from))
 }
 
-/// Reads one page of a child list through the loader and builds its connection parts.
+/// Reads one page of a child list: with siblings (a page of parents), one
+/// query for all of them; alone, through the DataLoader.
+#[expect(clippy::too_many_arguments, reason = "one generic list reader, spelled out")]
 pub(crate) async fn child_page<K, T, E>(
     ctx: &Context<'_>,
+    siblings: Option<&Arc<Siblings>>,
+    spec: &'static ChildSpec,
+    parent: Uuid,
     key: impl FnOnce(ListArgs) -> K,
     filters: Vec<(&'static str, Option<String>)>,
     first: Option<i32>,
     after: Option<String>,
     cursor_of: impl Fn(&T) -> TimeCursor,
-    edge: impl Fn(String, T) -> E,
+    edge: impl Fn(String, T, Option<Arc<Siblings>>) -> E,
 ) -> Result<(Vec<E>, crate::graphql::relay::PageInfo, Total), AppError>
 where
-    crate::graphql::loaders::DbLoader:
-        async_graphql::dataloader::Loader<K, Value = ChildList<T>, Error = crate::graphql::loaders::LoadError>,
+    crate::graphql::loaders::DbLoader: async_graphql::dataloader::Loader<K, Value = ChildList<T>, Error = crate::graphql::loaders::LoadError>,
     K: Send + Sync + std::hash::Hash + Eq + Clone + 'static,
-    T: Send + Sync + Clone + 'static,
+    T: sea_orm::FromQueryResult + HasId + Send + Sync + Clone + 'static,
 {
     let page = Page::<TimeCursor>::forward(first, after)?;
-    let args = ListArgs {
-        filters,
-        after: page.cursor.clone(),
-        fetch: page.fetch(),
+    let args = ListArgs { filters, after: page.cursor.clone(), fetch: page.fetch() };
+    let (list, children) = match siblings {
+        Some(sib) => {
+            let tx = tx(ctx).await?;
+            let load_args = args.clone();
+            let (list, children) = sib
+                .child_list(spec.table, &args, parent, |ids| async move { fetch_children::<T>(&tx, spec, &ids, &load_args).await })
+                .await?;
+            (list, Some(children))
+        }
+        None => (loaders(ctx).await?.load_one(key(args)).await.map_err(loader_err)?.unwrap_or_default(), None),
     };
-    let list = loaders(ctx)
-        .await?
-        .load_one(key(args))
-        .await
-        .map_err(loader_err)?
-        .unwrap_or_default();
     let total = Total::Known(list.total);
-    let (edges, info) = paginate(
-        list.rows,
-        page.limit,
-        page.direction,
-        page.cursor.is_some(),
-        cursor_of,
-        edge,
-    );
+    let (edges, info) =
+        paginate(list.rows, page.limit, page.direction, page.cursor.is_some(), cursor_of, |c, row| edge(c, row, children.clone()));
     Ok((edges, info, total))
 }
 
@@ -180,12 +188,15 @@ impl Campaign {
         let id = self.0.id;
         let (edges, page_info, total) = child_page(
             ctx,
+            self.1.as_ref(),
+            &ANGLES,
+            id,
             |args| AnglesOf(id, args),
             filters,
             first,
             after,
             |a: &AngleRow| TimeCursor(a.created_at, a.id),
-            |cursor, a| AngleEdge { cursor, node: Angle(a) },
+            |cursor, a, sib| AngleEdge { cursor, node: Angle(a, sib) },
         )
         .await?;
         Ok(AngleConnection {
@@ -214,12 +225,15 @@ impl Campaign {
         let id = self.0.id;
         let (edges, page_info, total) = child_page(
             ctx,
+            self.1.as_ref(),
+            &ASSETS,
+            id,
             |args| AssetsOf(id, args),
             filters,
             first,
             after,
             |a: &crate::repo::asset::AssetRow| TimeCursor(a.created_at, a.id),
-            |cursor, a| super::AssetEdge {
+            |cursor, a, _| super::AssetEdge {
                 cursor,
                 node: super::Asset(a),
             },
@@ -242,12 +256,15 @@ impl Campaign {
         let id = self.0.id;
         let (edges, page_info, total) = child_page(
             ctx,
+            self.1.as_ref(),
+            &LEADS,
+            id,
             |args| LeadsOf(id, args),
             vec![],
             first,
             after,
             |l: &crate::repo::lead::LeadRow| TimeCursor(l.created_at, l.id),
-            |cursor, l| super::LeadEdge {
+            |cursor, l, _| super::LeadEdge {
                 cursor,
                 node: super::Lead(l),
             },
@@ -265,12 +282,15 @@ impl Campaign {
         let id = self.0.id;
         let (edges, page_info, total) = child_page(
             ctx,
+            self.1.as_ref(),
+            &JOBS,
+            id,
             |args| JobsOf(id, args),
             vec![],
             first,
             after,
             |j: &crate::repo::job::JobRow| TimeCursor(j.created_at, j.id),
-            |cursor, j| super::JobEdge {
+            |cursor, j, _| super::JobEdge {
                 cursor,
                 node: super::Job(j),
             },
@@ -323,8 +343,15 @@ pub struct LeadDailyStat {
     pub count: i32,
 }
 
+/// An angle, and the angles loaded with it (for their copies).
 #[derive(Clone)]
-pub struct Angle(pub AngleRow);
+pub struct Angle(pub AngleRow, pub Option<Arc<Siblings>>);
+
+impl From<AngleRow> for Angle {
+    fn from(row: AngleRow) -> Self {
+        Angle(row, None)
+    }
+}
 
 #[Object]
 impl Angle {
@@ -366,12 +393,15 @@ impl Angle {
         let id = self.0.id;
         let (edges, page_info, total) = child_page(
             ctx,
+            self.1.as_ref(),
+            &COPIES,
+            id,
             |args| CopiesOf(id, args),
             filters,
             first,
             after,
             |c: &CopyRow| TimeCursor(c.created_at, c.id),
-            |cursor, c| CopyEdge { cursor, node: Copy(c) },
+            |cursor, c, _| CopyEdge { cursor, node: Copy(c) },
         )
         .await?;
         Ok(CopyConnection {

@@ -68,12 +68,12 @@ pub async fn load_node_of_type(ctx: &Context<'_>, kind: &str, node_id: Uuid) -> 
             .load_one(CampaignKey(node_id))
             .await
             .map_err(loader_err)?
-            .map(|r| Node::Campaign(Campaign(r))),
+            .map(|r| Node::Campaign(Campaign::from(r))),
         "Angle" => l
             .load_one(AngleKey(node_id))
             .await
             .map_err(loader_err)?
-            .map(|r| Node::Angle(Angle(r))),
+            .map(|r| Node::Angle(Angle::from(r))),
         "Copy" => l
             .load_one(CopyKey(node_id))
             .await
