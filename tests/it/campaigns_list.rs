@@ -6,7 +6,8 @@ use crate::helpers::fixtures::{self, brief};
 use crate::helpers::{Caller, TestApp, code_of, data_of, spawn_app};
 use serde_json::{Value, json};
 
-const LIST: &str = "query($first: Int, $after: String, $last: Int, $before: String, $filter: CampaignFilter, $order: CampaignOrder) {
+const LIST: &str =
+    "query($first: Int, $after: String, $last: Int, $before: String, $filter: CampaignFilter, $order: CampaignOrder) {
   campaigns(first: $first, after: $after, last: $last, before: $before, filter: $filter, orderBy: $order) {
     totalCount pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
     edges { cursor node { id name status createdAt updatedAt brief { product } } } } }";
@@ -17,7 +18,12 @@ async fn list(app: &TestApp, c: &Caller, vars: Value) -> Value {
 }
 
 fn names(conn: &Value) -> Vec<String> {
-    conn["edges"].as_array().unwrap().iter().map(|e| e["node"]["name"].as_str().unwrap().to_string()).collect()
+    conn["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["node"]["name"].as_str().unwrap().to_string())
+        .collect()
 }
 
 /// Walks every page forward and returns the names in order.
@@ -25,7 +31,12 @@ async fn walk(app: &TestApp, c: &Caller, page: i64, filter: Value, order: Value)
     let mut out = Vec::new();
     let mut after = Value::Null;
     for _ in 0..100 {
-        let conn = list(app, c, json!({ "first": page, "after": after, "filter": filter, "order": order })).await;
+        let conn = list(
+            app,
+            c,
+            json!({ "first": page, "after": after, "filter": filter, "order": order }),
+        )
+        .await;
         out.extend(names(&conn));
         if !conn["pageInfo"]["hasNextPage"].as_bool().unwrap() {
             return out;
@@ -42,7 +53,10 @@ async fn pages_forward_and_backward_with_edge_cases() {
     let empty = list(&app, &o, json!({})).await;
     assert_eq!(empty["totalCount"], 0);
     assert_eq!(empty["edges"], json!([]));
-    assert_eq!(empty["pageInfo"], json!({ "hasNextPage": false, "hasPreviousPage": false, "startCursor": null, "endCursor": null }));
+    assert_eq!(
+        empty["pageInfo"],
+        json!({ "hasNextPage": false, "hasPreviousPage": false, "startCursor": null, "endCursor": null })
+    );
     for i in 0..25 {
         fixtures::campaign(&app, &o, fixtures::campaign_input(&format!("C{i:02}"))).await;
     }
@@ -56,21 +70,50 @@ async fn pages_forward_and_backward_with_edge_cases() {
     let exact = list(&app, &o, json!({ "first": 25 })).await;
     assert_eq!(exact["pageInfo"]["hasNextPage"], false);
     // the last page
-    let rest = list(&app, &o, json!({ "first": 20, "after": first["pageInfo"]["endCursor"] })).await;
+    let rest = list(
+        &app,
+        &o,
+        json!({ "first": 20, "after": first["pageInfo"]["endCursor"] }),
+    )
+    .await;
     assert_eq!(names(&rest), vec!["C04", "C03", "C02", "C01", "C00"]);
-    assert_eq!(rest["pageInfo"], json!({ "hasNextPage": false, "hasPreviousPage": true, "startCursor": rest["edges"][0]["cursor"], "endCursor": rest["edges"][4]["cursor"] }));
+    assert_eq!(
+        rest["pageInfo"],
+        json!({ "hasNextPage": false, "hasPreviousPage": true, "startCursor": rest["edges"][0]["cursor"], "endCursor": rest["edges"][4]["cursor"] })
+    );
     // backward: last/before
     let last3 = list(&app, &o, json!({ "last": 3 })).await;
     assert_eq!(names(&last3), vec!["C02", "C01", "C00"]);
     assert_eq!(last3["pageInfo"]["hasPreviousPage"], true);
-    let before = list(&app, &o, json!({ "last": 2, "before": last3["pageInfo"]["startCursor"] })).await;
+    let before = list(
+        &app,
+        &o,
+        json!({ "last": 2, "before": last3["pageInfo"]["startCursor"] }),
+    )
+    .await;
     assert_eq!(names(&before), vec!["C04", "C03"]);
     // limits
     assert_eq!(list(&app, &o, json!({ "first": 0 })).await["edges"], json!([]));
-    for bad in [json!({ "first": 101 }), json!({ "first": -1 }), json!({ "last": 101 }), json!({ "after": "garbage" }), json!({ "first": 2, "last": 2 })] {
-        assert_eq!(code_of(&app.gql(&o, LIST, bad.clone()).await), "BAD_USER_INPUT", "{bad}");
+    for bad in [
+        json!({ "first": 101 }),
+        json!({ "first": -1 }),
+        json!({ "last": 101 }),
+        json!({ "after": "garbage" }),
+        json!({ "first": 2, "last": 2 }),
+    ] {
+        assert_eq!(
+            code_of(&app.gql(&o, LIST, bad.clone()).await),
+            "BAD_USER_INPUT",
+            "{bad}"
+        );
     }
-    assert_eq!(list(&app, &o, json!({ "first": 100 })).await["edges"].as_array().unwrap().len(), 25);
+    assert_eq!(
+        list(&app, &o, json!({ "first": 100 })).await["edges"]
+            .as_array()
+            .unwrap()
+            .len(),
+        25
+    );
 }
 
 #[tokio::test]
@@ -89,8 +132,16 @@ async fn cursors_survive_inserts_and_deleted_rows() {
         use sqlx::Connection as _;
         let mut c = app.db.owner_conn().await;
         let mut tx = c.begin().await.unwrap();
-        sqlx::query("SELECT set_config('app.org_id', $1, true)").bind(&org).execute(&mut *tx).await.unwrap();
-        sqlx::query("DELETE FROM campaigns WHERE id = $1::uuid").bind(&cursor_id).execute(&mut *tx).await.unwrap();
+        sqlx::query("SELECT set_config('app.org_id', $1, true)")
+            .bind(&org)
+            .execute(&mut *tx)
+            .await
+            .unwrap();
+        sqlx::query("DELETE FROM campaigns WHERE id = $1::uuid")
+            .bind(&cursor_id)
+            .execute(&mut *tx)
+            .await
+            .unwrap();
         tx.commit().await.unwrap();
     }
     let page2 = list(&app, &o, json!({ "first": 3, "after": page1["pageInfo"]["endCursor"] })).await;
@@ -115,23 +166,69 @@ async fn filters_and_orders_match_a_reference() {
     for (i, (name, product, status)) in specs.iter().enumerate() {
         let mut b = brief();
         b["product"] = json!(product);
-        let id = fixtures::campaign(&app, &o, json!({ "name": name, "brief": b, "locales": ["en"], "platforms": ["X"] })).await;
+        let id = fixtures::campaign(
+            &app,
+            &o,
+            json!({ "name": name, "brief": b, "locales": ["en"], "platforms": ["X"] }),
+        )
+        .await;
         fixtures::set_status(&app, &org, &id, status).await;
         rows.push((i, name.to_string(), product.to_string(), status.to_string()));
     }
     // touch two campaigns so updated_at order differs from created_at order (archived ones cannot be edited)
     for name in ["banana Bread", "apple pie"] {
-        let id = data_of(&app.gql(&o, "query($f: CampaignFilter) { campaigns(filter: $f) { nodes { id } } }", json!({ "f": { "search": name } })).await)["campaigns"]["nodes"][0]["id"].clone();
-        app.gql(&o, "mutation($i: UpdateCampaignInput!) { updateCampaign(input: $i) { campaign { id } } }", json!({ "i": { "campaignId": id, "name": name } })).await;
+        let id = data_of(
+            &app.gql(
+                &o,
+                "query($f: CampaignFilter) { campaigns(filter: $f) { nodes { id } } }",
+                json!({ "f": { "search": name } }),
+            )
+            .await,
+        )["campaigns"]["nodes"][0]["id"]
+            .clone();
+        app.gql(
+            &o,
+            "mutation($i: UpdateCampaignInput!) { updateCampaign(input: $i) { campaign { id } } }",
+            json!({ "i": { "campaignId": id, "name": name } }),
+        )
+        .await;
     }
     let filters = vec![
-        (json!(null), Box::new(|_: &(usize, String, String, String)| true) as Box<dyn Fn(&(usize, String, String, String)) -> bool>),
-        (json!({ "status": ["DRAFT", "REVIEWING"] }), Box::new(|r: &(usize, String, String, String)| r.3 == "DRAFT" || r.3 == "REVIEWING")),
-        (json!({ "search": "APPLE" }), Box::new(|r: &(usize, String, String, String)| r.1.to_lowercase().contains("apple") || r.2.to_lowercase().contains("apple"))),
-        (json!({ "search": "bread" }), Box::new(|r: &(usize, String, String, String)| r.1.to_lowercase().contains("bread") || r.2.to_lowercase().contains("bread"))),
-        (json!({ "search": "100%" }), Box::new(|r: &(usize, String, String, String)| r.1.contains("100%"))),
-        (json!({ "search": "_" }), Box::new(|r: &(usize, String, String, String)| r.1.contains('_'))),
-        (json!({ "status": ["DRAFT"], "search": "e" }), Box::new(|r: &(usize, String, String, String)| r.3 == "DRAFT" && (r.1.to_lowercase().contains('e') || r.2.to_lowercase().contains('e')))),
+        (
+            json!(null),
+            Box::new(|_: &(usize, String, String, String)| true)
+                as Box<dyn Fn(&(usize, String, String, String)) -> bool>,
+        ),
+        (
+            json!({ "status": ["DRAFT", "REVIEWING"] }),
+            Box::new(|r: &(usize, String, String, String)| r.3 == "DRAFT" || r.3 == "REVIEWING"),
+        ),
+        (
+            json!({ "search": "APPLE" }),
+            Box::new(|r: &(usize, String, String, String)| {
+                r.1.to_lowercase().contains("apple") || r.2.to_lowercase().contains("apple")
+            }),
+        ),
+        (
+            json!({ "search": "bread" }),
+            Box::new(|r: &(usize, String, String, String)| {
+                r.1.to_lowercase().contains("bread") || r.2.to_lowercase().contains("bread")
+            }),
+        ),
+        (
+            json!({ "search": "100%" }),
+            Box::new(|r: &(usize, String, String, String)| r.1.contains("100%")),
+        ),
+        (
+            json!({ "search": "_" }),
+            Box::new(|r: &(usize, String, String, String)| r.1.contains('_')),
+        ),
+        (
+            json!({ "status": ["DRAFT"], "search": "e" }),
+            Box::new(|r: &(usize, String, String, String)| {
+                r.3 == "DRAFT" && (r.1.to_lowercase().contains('e') || r.2.to_lowercase().contains('e'))
+            }),
+        ),
     ];
     let orders = ["CREATED_AT", "NAME"];
     for (filter, keep) in &filters {
@@ -148,16 +245,33 @@ async fn filters_and_orders_match_a_reference() {
                 let want: Vec<String> = want.iter().map(|r| r.1.clone()).collect();
                 let got = walk(&app, &o, 3, filter.clone(), json!({ "field": field, "direction": dir })).await;
                 assert_eq!(got, want, "filter {filter} order {field} {dir}");
-                let total = list(&app, &o, json!({ "filter": filter })).await["totalCount"].as_u64().unwrap();
+                let total = list(&app, &o, json!({ "filter": filter })).await["totalCount"]
+                    .as_u64()
+                    .unwrap();
                 assert_eq!(total as usize, want.len(), "totalCount for {filter}");
             }
         }
     }
     // UPDATED_AT: the two touched campaigns come last ascending
-    let got = walk(&app, &o, 4, json!(null), json!({ "field": "UPDATED_AT", "direction": "ASC" })).await;
-    assert_eq!(got[got.len() - 2..], ["banana Bread".to_string(), "apple pie".to_string()]);
+    let got = walk(
+        &app,
+        &o,
+        4,
+        json!(null),
+        json!({ "field": "UPDATED_AT", "direction": "ASC" }),
+    )
+    .await;
+    assert_eq!(
+        got[got.len() - 2..],
+        ["banana Bread".to_string(), "apple pie".to_string()]
+    );
     // created range
-    let all = list(&app, &o, json!({ "first": 100, "order": { "field": "CREATED_AT", "direction": "ASC" } })).await;
+    let all = list(
+        &app,
+        &o,
+        json!({ "first": 100, "order": { "field": "CREATED_AT", "direction": "ASC" } }),
+    )
+    .await;
     let t3 = all["edges"][3]["node"]["createdAt"].clone();
     let after = list(&app, &o, json!({ "filter": { "createdAfter": t3 } })).await;
     assert_eq!(after["totalCount"], 4);
@@ -175,19 +289,41 @@ async fn nested_pages_cost_a_constant_number_of_statements() {
         let id = fixtures::campaign(&app, &o, fixtures::campaign_input(&format!("N{i}"))).await;
         fixtures::angles_and_copies(&app, &org, &id, 5, 3).await;
     }
-    let q = |n: i64| format!("{{ campaigns(first: {n}) {{ nodes {{ angles(first: 5) {{ nodes {{ copies(first: 3) {{ nodes {{ body }} }} }} }} }} }} }}");
+    let q = |n: i64| {
+        format!(
+            "{{ campaigns(first: {n}) {{ nodes {{ angles(first: 5) {{ nodes {{ copies(first: 3) {{ nodes {{ body }} }} }} }} }} }} }}"
+        )
+    };
     let mut counts = Vec::new();
     for n in [20, 100] {
-        let resp = o.post(&app.http, &format!("{}/graphql", app.base)).json(&json!({ "query": q(n) })).send().await.unwrap();
+        let resp = o
+            .post(&app.http, &format!("{}/graphql", app.base))
+            .json(&json!({ "query": q(n) }))
+            .send()
+            .await
+            .unwrap();
         let statements: u32 = resp.headers()["x-db-statements"].to_str().unwrap().parse().unwrap();
         let body: Value = resp.json().await.unwrap();
         let nodes = data_of(&body)["campaigns"]["nodes"].as_array().unwrap().clone();
         assert_eq!(nodes.len(), n as usize);
-        assert!(nodes.iter().all(|c| c["angles"]["nodes"].as_array().unwrap().len() == 5));
-        assert!(nodes.iter().all(|c| c["angles"]["nodes"].as_array().unwrap().iter().all(|a| a["copies"]["nodes"].as_array().unwrap().len() == 3)));
+        assert!(
+            nodes
+                .iter()
+                .all(|c| c["angles"]["nodes"].as_array().unwrap().len() == 5)
+        );
+        assert!(nodes.iter().all(|c| {
+            c["angles"]["nodes"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|a| a["copies"]["nodes"].as_array().unwrap().len() == 3)
+        }));
         counts.push(statements);
     }
-    assert_eq!(counts[0], counts[1], "statements must not depend on the page size: {counts:?}");
+    assert_eq!(
+        counts[0], counts[1],
+        "statements must not depend on the page size: {counts:?}"
+    );
     // BEGIN+tenant, campaigns, angles, copies, COMMIT
     assert_eq!(counts[0], 5, "{counts:?}");
 }

@@ -140,11 +140,36 @@ pub struct ChildSpec {
     pub newest_first: bool,
 }
 
-pub const ANGLES: ChildSpec = ChildSpec { table: "angles", cols: repo::campaign::ANGLE_COLS, parent_col: "campaign_id", newest_first: false };
-pub const COPIES: ChildSpec = ChildSpec { table: "copies", cols: repo::campaign::COPY_COLS, parent_col: "angle_id", newest_first: false };
-pub const ASSETS: ChildSpec = ChildSpec { table: "assets", cols: repo::asset::ASSET_COLS, parent_col: "campaign_id", newest_first: false };
-pub const JOBS: ChildSpec = ChildSpec { table: "jobs", cols: repo::job::JOB_COLS, parent_col: "campaign_id", newest_first: true };
-pub const LEADS: ChildSpec = ChildSpec { table: "leads", cols: repo::lead::LEAD_COLS, parent_col: "campaign_id", newest_first: true };
+pub const ANGLES: ChildSpec = ChildSpec {
+    table: "angles",
+    cols: repo::campaign::ANGLE_COLS,
+    parent_col: "campaign_id",
+    newest_first: false,
+};
+pub const COPIES: ChildSpec = ChildSpec {
+    table: "copies",
+    cols: repo::campaign::COPY_COLS,
+    parent_col: "angle_id",
+    newest_first: false,
+};
+pub const ASSETS: ChildSpec = ChildSpec {
+    table: "assets",
+    cols: repo::asset::ASSET_COLS,
+    parent_col: "campaign_id",
+    newest_first: false,
+};
+pub const JOBS: ChildSpec = ChildSpec {
+    table: "jobs",
+    cols: repo::job::JOB_COLS,
+    parent_col: "campaign_id",
+    newest_first: true,
+};
+pub const LEADS: ChildSpec = ChildSpec {
+    table: "leads",
+    cols: repo::lead::LEAD_COLS,
+    parent_col: "campaign_id",
+    newest_first: true,
+};
 
 /// One page of `spec`'s list for each parent, in one statement.
 pub async fn fetch_children<T: sea_orm::FromQueryResult>(
@@ -153,12 +178,29 @@ pub async fn fetch_children<T: sea_orm::FromQueryResult>(
     parents: &[Uuid],
     args: &ListArgs,
 ) -> Result<HashMap<Uuid, ChildList<T>>, AppError> {
-    let filters: Vec<(&str, Option<sea_orm::Value>)> = args.filters.iter().map(|(c, v)| (*c, v.clone().map(Into::into))).collect();
-    let rows = repo::child_pages::<T>(tx, spec.table, spec.cols, spec.parent_col, parents, &filters, spec.newest_first, args.after.as_ref(), args.fetch)
-        .await?;
+    let filters: Vec<(&str, Option<sea_orm::Value>)> = args
+        .filters
+        .iter()
+        .map(|(c, v)| (*c, v.clone().map(Into::into)))
+        .collect();
+    let rows = repo::child_pages::<T>(
+        tx,
+        spec.table,
+        spec.cols,
+        spec.parent_col,
+        parents,
+        &filters,
+        spec.newest_first,
+        args.after.as_ref(),
+        args.fetch,
+    )
+    .await?;
     let mut lists: HashMap<Uuid, ChildList<T>> = HashMap::new();
     for child in rows {
-        let list = lists.entry(child.parent).or_insert_with(|| ChildList { rows: Vec::new(), total: 0 });
+        let list = lists.entry(child.parent).or_insert_with(|| ChildList {
+            rows: Vec::new(),
+            total: 0,
+        });
         list.total = child.total;
         list.rows.push(child.row);
     }
@@ -167,7 +209,12 @@ pub async fn fetch_children<T: sea_orm::FromQueryResult>(
 
 /// Groups keys by their arguments and runs one statement per group (one in
 /// practice: sibling fields of a list ask with the same arguments).
-async fn load_children<K, T>(tx: &Tx, keys: &[K], split: impl Fn(&K) -> (Uuid, &ListArgs), spec: &ChildSpec) -> Result<HashMap<K, ChildList<T>>, LoadError>
+async fn load_children<K, T>(
+    tx: &Tx,
+    keys: &[K],
+    split: impl Fn(&K) -> (Uuid, &ListArgs),
+    spec: &ChildSpec,
+) -> Result<HashMap<K, ChildList<T>>, LoadError>
 where
     K: Clone + Eq + std::hash::Hash,
     T: sea_orm::FromQueryResult + Clone,

@@ -33,11 +33,20 @@ pub struct Siblings {
 
 impl Siblings {
     pub fn new(ids: Vec<Uuid>) -> Arc<Siblings> {
-        Arc::new(Siblings { ids, cells: Mutex::new(HashMap::new()) })
+        Arc::new(Siblings {
+            ids,
+            cells: Mutex::new(HashMap::new()),
+        })
     }
 
     /// `parent`'s list for `field` with `args`; loaded for all siblings on first use.
-    pub async fn child_list<T, F, Fut>(&self, field: &'static str, args: &ListArgs, parent: Uuid, load: F) -> Result<(ChildList<T>, Arc<Siblings>), AppError>
+    pub async fn child_list<T, F, Fut>(
+        &self,
+        field: &'static str,
+        args: &ListArgs,
+        parent: Uuid,
+        load: F,
+    ) -> Result<(ChildList<T>, Arc<Siblings>), AppError>
     where
         T: Clone + Send + Sync + 'static,
         F: FnOnce(Vec<Uuid>) -> Fut,
@@ -46,19 +55,30 @@ impl Siblings {
     {
         let cell: Arc<Cell<T>> = {
             let mut cells = self.cells.lock().await;
-            let entry = cells.entry((field, args.clone())).or_insert_with(|| Arc::new(Cell::<T>::new()) as Arc<dyn Any + Send + Sync>);
-            entry.clone().downcast::<Cell<T>>().map_err(|_| AppError::Internal(anyhow::anyhow!("sibling cache type mismatch")))?
+            let entry = cells
+                .entry((field, args.clone()))
+                .or_insert_with(|| Arc::new(Cell::<T>::new()) as Arc<dyn Any + Send + Sync>);
+            entry
+                .clone()
+                .downcast::<Cell<T>>()
+                .map_err(|_| AppError::Internal(anyhow::anyhow!("sibling cache type mismatch")))?
         };
         let batch = cell
             .get_or_init(|| async {
                 let lists = load(self.ids.clone()).await.map_err(Arc::new)?;
                 let child_ids: Vec<Uuid> = lists.values().flat_map(|l| l.rows.iter().map(HasId::id)).collect();
-                Ok(Arc::new(Batch { lists, children: Siblings::new(child_ids) }))
+                Ok(Arc::new(Batch {
+                    lists,
+                    children: Siblings::new(child_ids),
+                }))
             })
             .await
             .clone()
             .map_err(super::loaders::loader_err)?;
-        Ok((batch.lists.get(&parent).cloned().unwrap_or_default(), batch.children.clone()))
+        Ok((
+            batch.lists.get(&parent).cloned().unwrap_or_default(),
+            batch.children.clone(),
+        ))
     }
 }
 

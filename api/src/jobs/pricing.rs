@@ -92,3 +92,37 @@ mod tests {
         assert_eq!(p.worst_case_cost(), 24);
     }
 }
+
+/// The worst case of a generation with what the campaign already has:
+/// accepted angles are kept (fewer new angles), but still get copies and
+/// images if they lack them.
+pub async fn generation_cost(
+    db: &impl sea_orm::ConnectionTrait,
+    plan: &GenerationPlan,
+    campaign_id: uuid::Uuid,
+) -> Result<i64, AppError> {
+    #[derive(sea_orm::FromQueryResult)]
+    struct Accepted {
+        locale: String,
+        n: i64,
+    }
+    let accepted: Vec<Accepted> = crate::repo::all(
+        db,
+        "SELECT locale, count(*) AS n FROM angles WHERE campaign_id = $1 AND status = 'ACCEPTED' GROUP BY locale",
+        [campaign_id.into()],
+    )
+    .await?;
+    let per = i64::from(plan.angles_per_locale);
+    let platforms = plan.platforms.len() as i64;
+    let mut cost = 0;
+    for locale in &plan.locales {
+        let kept = accepted.iter().find(|a| &a.locale == locale).map_or(0, |a| a.n);
+        let new_angles = (per - kept).max(0);
+        let angles = per.max(kept);
+        cost += new_angles * price::ANGLE + angles * platforms * price::COPY;
+        if plan.include_images {
+            cost += angles * price::IMAGE_SET;
+        }
+    }
+    Ok(cost)
+}

@@ -100,7 +100,7 @@ impl JobMutation {
         let tx = tx(ctx).await?;
         let (campaign, to) = apply(&tx, id, CampaignAction::Generate).await?;
         let plan = GenerationPlan::for_campaign(&campaign, input.angles_per_locale, input.include_images)?;
-        let cost = plan.worst_case_cost();
+        let cost = pricing::generation_cost(&*tx, &plan, id).await?;
         let input = serde_json::to_value(&plan).map_err(|e| AppError::Internal(e.into()))?;
         let job = queue(
             &tx,

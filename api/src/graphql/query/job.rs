@@ -30,6 +30,6 @@ impl JobQuery {
             input.angles_per_locale,
             input.include_images,
         )?;
-        Ok(plan.worst_case_cost())
+        Ok(crate::jobs::pricing::generation_cost(&*crate::graphql::tx(ctx).await?, &plan, campaign_id).await?)
     }
 }

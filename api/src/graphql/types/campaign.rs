@@ -4,16 +4,16 @@ use super::{id, load_user};
 use crate::domain::campaign::{CampaignStatus, Platform, SuggestionStatus};
 use crate::error::AppError;
 use crate::graphql::loaders::{
-    ANGLES, ASSETS, AngleKey, AnglesOf, AssetsOf, COPIES, CampaignKey, ChildList, ChildSpec, CopiesOf, JOBS, JobsOf, LEADS, LeadsOf,
-    ListArgs, ReviewNotesOf, fetch_children, loader_err,
+    ANGLES, ASSETS, AngleKey, AnglesOf, AssetsOf, COPIES, CampaignKey, ChildList, ChildSpec, CopiesOf, JOBS, JobsOf,
+    LEADS, LeadsOf, ListArgs, ReviewNotesOf, fetch_children, loader_err,
 };
-use crate::graphql::siblings::{HasId, Siblings};
-use std::sync::Arc;
 use crate::graphql::relay::{Page, TimeCursor, Total, connection, paginate};
+use crate::graphql::siblings::{HasId, Siblings};
 use crate::graphql::{loaders, req, tx};
 use crate::repo::campaign::{AngleRow, CampaignRow, CopyRow, ReviewNoteRow};
 use async_graphql::{Context, Enum, ID, InputObject, Object, Result, SimpleObject};
 use chrono::{DateTime, NaiveDate, Utc};
+use std::sync::Arc;
 use uuid::Uuid;
 
 #[derive(SimpleObject, Clone)]
@@ -117,26 +117,47 @@ pub(crate) async fn child_page<K, T, E>(
     edge: impl Fn(String, T, Option<Arc<Siblings>>) -> E,
 ) -> Result<(Vec<E>, crate::graphql::relay::PageInfo, Total), AppError>
 where
-    crate::graphql::loaders::DbLoader: async_graphql::dataloader::Loader<K, Value = ChildList<T>, Error = crate::graphql::loaders::LoadError>,
+    crate::graphql::loaders::DbLoader:
+        async_graphql::dataloader::Loader<K, Value = ChildList<T>, Error = crate::graphql::loaders::LoadError>,
     K: Send + Sync + std::hash::Hash + Eq + Clone + 'static,
     T: sea_orm::FromQueryResult + HasId + Send + Sync + Clone + 'static,
 {
     let page = Page::<TimeCursor>::forward(first, after)?;
-    let args = ListArgs { filters, after: page.cursor.clone(), fetch: page.fetch() };
+    let args = ListArgs {
+        filters,
+        after: page.cursor.clone(),
+        fetch: page.fetch(),
+    };
     let (list, children) = match siblings {
         Some(sib) => {
             let tx = tx(ctx).await?;
             let load_args = args.clone();
             let (list, children) = sib
-                .child_list(spec.table, &args, parent, |ids| async move { fetch_children::<T>(&tx, spec, &ids, &load_args).await })
+                .child_list(spec.table, &args, parent, |ids| async move {
+                    fetch_children::<T>(&tx, spec, &ids, &load_args).await
+                })
                 .await?;
             (list, Some(children))
         }
-        None => (loaders(ctx).await?.load_one(key(args)).await.map_err(loader_err)?.unwrap_or_default(), None),
+        None => (
+            loaders(ctx)
+                .await?
+                .load_one(key(args))
+                .await
+                .map_err(loader_err)?
+                .unwrap_or_default(),
+            None,
+        ),
     };
     let total = Total::Known(list.total);
-    let (edges, info) =
-        paginate(list.rows, page.limit, page.direction, page.cursor.is_some(), cursor_of, |c, row| edge(c, row, children.clone()));
+    let (edges, info) = paginate(
+        list.rows,
+        page.limit,
+        page.direction,
+        page.cursor.is_some(),
+        cursor_of,
+        |c, row| edge(c, row, children.clone()),
+    );
     Ok((edges, info, total))
 }
 
@@ -196,7 +217,10 @@ impl Campaign {
             first,
             after,
             |a: &AngleRow| TimeCursor(a.created_at, a.id),
-            |cursor, a, sib| AngleEdge { cursor, node: Angle(a, sib) },
+            |cursor, a, sib| AngleEdge {
+                cursor,
+                node: Angle(a, sib),
+            },
         )
         .await?;
         Ok(AngleConnection {
