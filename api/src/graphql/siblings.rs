@@ -23,12 +23,14 @@ pub struct Batch<T> {
 }
 
 type Cell<T> = OnceCell<Result<Arc<Batch<T>>, Arc<AppError>>>;
+/// A `Cell<T>` of some row type (one per field and arguments).
+type AnyCell = Arc<dyn Any + Send + Sync>;
 
 /// The parents loaded together (one page), and what was loaded for them.
 #[derive(Default)]
 pub struct Siblings {
     ids: Vec<Uuid>,
-    cells: Mutex<HashMap<(&'static str, ListArgs), Arc<dyn Any + Send + Sync>>>,
+    cells: Mutex<HashMap<(&'static str, ListArgs), AnyCell>>,
 }
 
 impl Siblings {
@@ -57,7 +59,7 @@ impl Siblings {
             let mut cells = self.cells.lock().await;
             let entry = cells
                 .entry((field, args.clone()))
-                .or_insert_with(|| Arc::new(Cell::<T>::new()) as Arc<dyn Any + Send + Sync>);
+                .or_insert_with(|| Arc::new(Cell::<T>::new()) as AnyCell);
             entry
                 .clone()
                 .downcast::<Cell<T>>()

@@ -71,28 +71,6 @@ pub fn regenerate_angle_cost(platforms: usize, with_images: bool) -> i64 {
     price::ANGLE + platforms as i64 * price::COPY + if with_images { price::IMAGE_SET } else { 0 }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_worst_case_counts_every_unit() {
-        let p = GenerationPlan {
-            locales: vec!["en".into(), "de".into()],
-            platforms: vec!["X".into(), "TIKTOK".into(), "LINKEDIN".into()],
-            angles_per_locale: 3,
-            include_images: true,
-        };
-        // 6 angles, 18 copies, 6 image sets
-        assert_eq!(p.worst_case_cost(), 6 + 18 + 24);
-        let p = GenerationPlan {
-            include_images: false,
-            ..p
-        };
-        assert_eq!(p.worst_case_cost(), 24);
-    }
-}
-
 /// The worst case of a generation with what the campaign already has:
 /// accepted angles are kept (fewer new angles), but still get copies and
 /// images if they lack them.
@@ -125,4 +103,26 @@ pub async fn generation_cost(
         }
     }
     Ok(cost)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_worst_case_counts_every_unit() {
+        let p = GenerationPlan {
+            locales: vec!["en".into(), "de".into()],
+            platforms: vec!["X".into(), "TIKTOK".into(), "LINKEDIN".into()],
+            angles_per_locale: 3,
+            include_images: true,
+        };
+        // 6 angles, 18 copies, 6 image sets
+        assert_eq!(p.worst_case_cost(), 6 + 18 + 24);
+        let p = GenerationPlan {
+            include_images: false,
+            ..p
+        };
+        assert_eq!(p.worst_case_cost(), 24);
+    }
 }
