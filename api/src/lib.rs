@@ -15,6 +15,7 @@ pub mod jobs;
 pub mod metrics;
 pub mod pipeline;
 pub mod repo;
+pub mod seed;
 pub mod server;
 pub mod startup;
 pub mod state;

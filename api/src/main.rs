@@ -9,8 +9,8 @@ commands:
   serve                      API, GraphQL, WebSocket and in-process workers (WORKERS)
   worker                     job workers only
   migrate                    apply migrations as MIGRATION_DATABASE_URL, grant the DATABASE_URL role
-  seed [--orgs N] [--campaigns M]
-                             deterministic demo/benchmark data
+  seed [--orgs N] [--campaigns M] | seed --demo [--print-org]
+                             deterministic benchmark data (100 x 200) or the demo org
   export-schema              print the GraphQL SDL
   token --email E [--platform-admin] [--ttl SECONDS]
                              print a signed dev JWT
@@ -68,7 +68,20 @@ async fn run(command: &str, args: &[String]) -> anyhow::Result<ExitCode> {
             println!("migrations applied; privileges granted");
         }
         "seed" => {
-            anyhow::bail!("seed: not yet available");
+            api::telemetry::init(config::LogFormat::Pretty);
+            let url = config::database_url(&Env)?;
+            if args.iter().any(|a| a == "--demo") {
+                let org = api::seed::demo(&url).await?;
+                if args.iter().any(|a| a == "--print-org") {
+                    println!("{org}");
+                } else {
+                    println!("demo org {org}; sign in as {} (campaign-studio token --email {})", api::seed::DEMO_EMAIL, api::seed::DEMO_EMAIL);
+                }
+            } else {
+                let orgs = flag_value(args, "--orgs").map(|v| v.parse()).transpose()?.unwrap_or(100);
+                let campaigns = flag_value(args, "--campaigns").map(|v| v.parse()).transpose()?.unwrap_or(200);
+                println!("{}", api::seed::run(&url, orgs, campaigns).await?);
+            }
         }
         "export-schema" => {
             print!("{}", api::graphql::sdl());
@@ -85,7 +98,16 @@ async fn run(command: &str, args: &[String]) -> anyhow::Result<ExitCode> {
             println!("{}", verifier.sign(&claims)?);
         }
         "credits" if args.first().map(String::as_str) == Some("verify") => {
-            anyhow::bail!("credits verify: not yet available");
+            let url = config::database_url(&Env)?;
+            let problems = api::repo::ledger::verify_all(&url).await?;
+            if problems.is_empty() {
+                println!("every ledger reconciles");
+            } else {
+                for p in &problems {
+                    println!("{p}");
+                }
+                return Ok(ExitCode::FAILURE);
+            }
         }
         "help" | "--help" | "-h" => println!("{USAGE}"),
         other => {
