@@ -75,11 +75,21 @@ async fn run(command: &str, args: &[String]) -> anyhow::Result<ExitCode> {
                 if args.iter().any(|a| a == "--print-org") {
                     println!("{org}");
                 } else {
-                    println!("demo org {org}; sign in as {} (campaign-studio token --email {})", api::seed::DEMO_EMAIL, api::seed::DEMO_EMAIL);
+                    println!(
+                        "demo org {org}; sign in as {} (campaign-studio token --email {})",
+                        api::seed::DEMO_EMAIL,
+                        api::seed::DEMO_EMAIL
+                    );
                 }
             } else {
-                let orgs = flag_value(args, "--orgs").map(|v| v.parse()).transpose()?.unwrap_or(100);
-                let campaigns = flag_value(args, "--campaigns").map(|v| v.parse()).transpose()?.unwrap_or(200);
+                let orgs = flag_value(args, "--orgs")
+                    .map(|v| v.parse())
+                    .transpose()?
+                    .unwrap_or(100);
+                let campaigns = flag_value(args, "--campaigns")
+                    .map(|v| v.parse())
+                    .transpose()?
+                    .unwrap_or(200);
                 println!("{}", api::seed::run(&url, orgs, campaigns).await?);
             }
         }

@@ -25,8 +25,12 @@ async fn user(pool: &sqlx::PgPool, email: &str) -> anyhow::Result<Uuid> {
         id: Uuid,
     }
     let (tx, _) = Tx::begin(pool, &Enter::Nobody).await?;
-    let id: Option<Id> =
-        repo::one(&tx, "SELECT cs_jit_user($1, $2, NULL) AS id", [format!("dev|{email}").into(), email.into()]).await?;
+    let id: Option<Id> = repo::one(
+        &tx,
+        "SELECT cs_jit_user($1, $2, NULL) AS id",
+        [format!("dev|{email}").into(), email.into()],
+    )
+    .await?;
     tx.commit().await?;
     id.map(|i| i.id).context("could not create the seed user")
 }
@@ -94,7 +98,12 @@ async fn fill_org(tx: &Tx, org: Uuid, o: usize, campaigns: usize) -> anyhow::Res
            FROM generate_series(1, CASE WHEN $3 > 0 THEN 50 ELSE 0 END) l
          ON CONFLICT DO NOTHING",
     ];
-    repo::exec(tx, "SELECT set_config('app.org_id', $1, true)", [org.to_string().into()]).await?;
+    repo::exec(
+        tx,
+        "SELECT set_config('app.org_id', $1, true)",
+        [org.to_string().into()],
+    )
+    .await?;
     let n = i64::try_from(campaigns)?;
     for sql in statements {
         repo::exec(tx, sql, [org.into(), (o as i64).to_string().into(), n.into()]).await?;
@@ -117,7 +126,12 @@ pub async fn run(url: &Secret, orgs: usize, campaigns: usize) -> anyhow::Result<
     for o in 1..=orgs {
         let org = org_id(&pool, &format!("org:{o}")).await?;
         let (tx, _) = Tx::begin(&pool, &Enter::Nobody).await?;
-        repo::exec(&tx, "SELECT set_config('app.user_id', $1, true)", [owner.to_string().into()]).await?;
+        repo::exec(
+            &tx,
+            "SELECT set_config('app.user_id', $1, true)",
+            [owner.to_string().into()],
+        )
+        .await?;
         if ensure_org(&tx, org, &format!("Seed Org {o}"), &format!("seed-org-{o}"), owner).await? {
             created += 1;
         }
@@ -138,9 +152,22 @@ pub async fn demo(url: &Secret) -> anyhow::Result<Uuid> {
     let owner = user(&pool, DEMO_EMAIL).await?;
     let org = org_id(&pool, "demo-org").await?;
     let (tx, _) = Tx::begin(&pool, &Enter::Nobody).await?;
-    repo::exec(&tx, "SELECT set_config('app.user_id', $1, true)", [owner.to_string().into()]).await?;
+    repo::exec(
+        &tx,
+        "SELECT set_config('app.user_id', $1, true)",
+        [owner.to_string().into()],
+    )
+    .await?;
     if ensure_org(&tx, org, "Demo", "demo", owner).await? {
-        ledger::grant(&tx, org, 1000, Some("demo credits"), Actor::default(), Some("demo-grant")).await?;
+        ledger::grant(
+            &tx,
+            org,
+            1000,
+            Some("demo credits"),
+            Actor::default(),
+            Some("demo-grant"),
+        )
+        .await?;
         fill_org(&tx, org, 0, 3).await?;
     }
     tx.commit().await?;

@@ -6,6 +6,7 @@ mod helpers;
 
 mod campaigns;
 mod campaigns_list;
+mod conformance;
 mod credits;
 mod http_surface;
 mod rls;

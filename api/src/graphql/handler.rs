@@ -203,11 +203,12 @@ pub async fn post(State(server): State<Server>, request: Request) -> axum::respo
     };
     let value: serde_json::Value = match serde_json::from_slice(&bytes) {
         Ok(v) => v,
+        // Not even JSON: a bad request in either flavor.
         Err(_) => {
-            return request_error(
+            let err = AppError::validation("body", "the body is not valid JSON");
+            return with_flavor(
+                request_error(Flavor::GraphqlResponse, StatusCode::BAD_REQUEST, err),
                 flavor,
-                StatusCode::BAD_REQUEST,
-                AppError::validation("body", "the body is not valid JSON"),
             );
         }
     };
@@ -388,7 +389,18 @@ async fn run(
             code,
         } => {
             metrics.graphql_request(&operation, code, started.elapsed());
-            let mut resp = json_response(flavor, StatusCode::OK, &body, Some(statements));
+            // Nothing executed (validation, variable coercion): with
+            // graphql-response+json that is a 400, with plain JSON a 200.
+            let not_executed = body.get("data").is_none_or(serde_json::Value::is_null)
+                && body["errors"]
+                    .as_array()
+                    .is_some_and(|e| !e.is_empty() && e.iter().all(|e| e.get("path").is_none()));
+            let status = if flavor == Flavor::GraphqlResponse && not_executed {
+                StatusCode::BAD_REQUEST
+            } else {
+                StatusCode::OK
+            };
+            let mut resp = json_response(flavor, status, &body, Some(statements));
             if replayed {
                 resp.headers_mut()
                     .insert("idempotent-replayed", HeaderValue::from_static("true"));
