@@ -27,10 +27,11 @@ pub trait Storage: Send + Sync {
 /// made of ids and fixed words only, so a key can never climb out of its org.
 pub fn object_key(org_id: Uuid, kind: &str, name: &str) -> String {
     let clean = |s: &str| {
-        s.chars()
-            .filter(|c| c.is_ascii_alphanumeric() || "-_.".contains(*c))
-            .collect::<String>()
-            .replace("..", ".")
+        let mut out: String = s.chars().filter(|c| c.is_ascii_alphanumeric() || "-_.".contains(*c)).collect();
+        while out.contains("..") {
+            out = out.replace("..", ".");
+        }
+        out
     };
     format!("orgs/{org_id}/{}/{}", clean(kind), clean(name))
 }
