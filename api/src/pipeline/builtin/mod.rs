@@ -98,3 +98,9 @@ impl TextProvider for BuiltinText {
         }))
     }
 }
+
+/// The built-in conventions for a locale, outside the trait (the
+/// OpenAI-compatible provider hands them to the model to verify).
+pub(crate) fn context_pack(brief: &Brief, locale: &str, brand: &BrandVoice) -> ContextPack {
+    locales::context_pack(brief, locale, brand)
+}
