@@ -2,8 +2,9 @@
 
 use super::angles::{self, book_for};
 use super::hashtags;
-use super::layout::{Block, fit, punchy};
+use super::layout::fit;
 use super::phrases::Phrasebook;
+use super::platforms::{self, Parts};
 use super::rng::Rng;
 use super::style::Style;
 use super::words::{self, Vars};
@@ -14,6 +15,17 @@ use crate::pipeline::text::{char_count, shorten};
 /// Single-scalar emoji only, so character counts stay predictable.
 const OPENERS: &[&str] = &["✨", "🚀", "💡", "🙌", "🎯", "⭐"];
 const WINKS: &[&str] = &["😉", "🎉", "😍", "🙌"];
+
+/// What a goal mentions, across the built-in languages, picks the kind of
+/// default call to action (checked in this order; `|` separates stems).
+const PREORDER: &str = "pre-order|preorder|pre order|précommande|precommande|pré-commande|vorbestell|preventa|\
+    pre-venta|pré-venda|pre-venda|pré-encomenda";
+const SIGNUP: &str =
+    "sign up|signup|sign-up|regist|subscri|newsletter|waitlist|lead|inscri|suscri|abonn|anmeld|cadastr";
+const DOWNLOAD: &str = "download|install|descarg|télécharg|herunterlad|baixar|baixe";
+const BOOK: &str = "book|reserv|demo|appointment|termin|cita|rendez-vous|agend";
+const SHOP: &str = "sale|sell|buy|shop|purchase|order|revenue|venta|compra|achat|vente|command|kauf|umsatz|\
+    bestell|vend|pedido|encomend";
 
 /// One copy request, as the trait spells it out.
 pub(super) struct Request<'a> {
@@ -37,78 +49,22 @@ fn call_to_action(brief: &Brief, book: &Phrasebook, banned: &[Vec<String>], rng:
         return cta;
     }
     let goal = brief.goal.as_deref().unwrap_or_default().to_lowercase();
-    let has = |stems: &[&str]| stems.iter().any(|s| goal.contains(s));
+    let has = |stems: &str| stems.split('|').any(|s| goal.contains(s));
     let c = &book.ctas;
-    let set = if has(&[
-        "pre-order",
-        "preorder",
-        "pre order",
-        "précommande",
-        "precommande",
-        "pré-commande",
-        "vorbestell",
-        "preventa",
-        "pre-venta",
-        "pré-venda",
-        "pre-venda",
-        "pré-encomenda",
-    ]) {
+    let set = if has(PREORDER) {
         c.preorder
-    } else if has(&[
-        "sign up",
-        "signup",
-        "sign-up",
-        "regist",
-        "subscri",
-        "newsletter",
-        "waitlist",
-        "lead",
-        "inscri",
-        "suscri",
-        "abonn",
-        "anmeld",
-        "cadastr",
-    ]) {
+    } else if has(SIGNUP) {
         c.signup
-    } else if has(&[
-        "download",
-        "install",
-        "descarg",
-        "télécharg",
-        "herunterlad",
-        "baixar",
-        "baixe",
-    ]) {
+    } else if has(DOWNLOAD) {
         c.download
-    } else if has(&[
-        "book",
-        "reserv",
-        "demo",
-        "appointment",
-        "termin",
-        "cita",
-        "rendez-vous",
-        "agend",
-    ]) {
+    } else if has(BOOK) {
         c.book
-    } else if has(&[
-        "sale", "sell", "buy", "shop", "purchase", "order", "revenue", "venta", "compra", "achat", "vente", "command",
-        "kauf", "umsatz", "bestell", "vend", "pedido", "encomend",
-    ]) {
+    } else if has(SHOP) {
         c.shop
     } else {
         c.learn
     };
     words::scrub(rng.pick(&set), banned)
-}
-
-fn cta_line(book: &Phrasebook, cta: &str, target: Option<&str>, arrow: bool) -> String {
-    match (target, arrow) {
-        (Some(t), true) => format!("{cta} 👉 {t}"),
-        (Some(t), false) => format!("{cta}{}{t}", book.colon),
-        (None, true) => format!("👉 {cta}"),
-        (None, false) => words::sentence(cta),
-    }
 }
 
 pub(super) fn copy(req: &Request<'_>) -> CopyDraft {
@@ -179,6 +135,8 @@ pub(super) fn copy(req: &Request<'_>) -> CopyDraft {
     let sign_off = (!style.formal && !style.short).then(|| format!("{}{wink}", line(rng.pick(&sign_off_set))));
     let close = (!style.short).then(|| line(rng.pick(&book.linkedin_close)));
 
+    let intro = line(rng.pick(&book.linkedin_intro));
+
     let limit = platform.body_limit();
     let budget = match platform {
         // Hashtags share the caption on these platforms.
@@ -194,102 +152,30 @@ pub(super) fn copy(req: &Request<'_>) -> CopyDraft {
         .as_deref()
         .map(str::trim)
         .filter(|u| !u.is_empty() && char_count(u) <= budget / 4 && !words::contains_banned(u, &banned));
-    let arrow = style.emoji_ok();
-    let mut blocks: Vec<Block> = Vec::new();
-    match platform {
-        Platform::X => {
-            blocks.push(Block::shrinkable(format!("{}{wink}", punchy(&hook, 140)), ""));
-            if let (Some(k), false) = (keys.first(), style.short) {
-                blocks.push(Block::optional(k.clone(), " ", 2));
-            }
-            blocks.extend(urgency.map(|u| Block::optional(u, " ", 1)));
-            blocks.push(Block::shrinkable(cta_line(book, &cta, url, arrow), "\n\n"));
-            blocks.push(Block::required(disclosure, " "));
-        }
-        Platform::Facebook => {
-            // Primary text is short: the hook's opening and, room permitting, one key message.
-            let (max, key) = match keys.first() {
-                Some(k) if !style.short => (40, Some(k)),
-                _ => (80, None),
-            };
-            let lead = punchy(&hook, max);
-            blocks.push(Block::shrinkable(
-                if arrow { format!("{opener} {lead}{wink}") } else { lead },
-                "",
-            ));
-            blocks.extend(key.map(|k| Block::optional(k.clone(), " ", 2)));
-            blocks.push(Block::shrinkable(cta_line(book, &cta, None, arrow), " "));
-            blocks.push(Block::required(disclosure, " "));
-        }
-        Platform::Instagram | Platform::Tiktok => {
-            let tiktok = platform == Platform::Tiktok;
-            let (para, bullets) = if tiktok {
-                ("\n", 1)
-            } else {
-                ("\n\n", if style.short { 1 } else { 3 })
-            };
-            if tiktok {
-                let pov = line(book.tiktok_pov);
-                let pov = if arrow { format!("{pov} {opener}") } else { pov };
-                blocks.push(Block::optional(pov, "", 3));
-            }
-            let lead = if arrow && !tiktok {
-                format!("{opener} {hook}")
-            } else {
-                hook.clone()
-            };
-            blocks.push(Block::shrinkable(lead, para));
-            blocks.push(Block::required(disclosure, " "));
-            if !tiktok && !style.short {
-                blocks.push(Block::optional(line(book.made_for), para, 3));
-            }
-            let bullet = if arrow { "✅" } else { "–" };
-            for (i, k) in keys
-                .iter()
-                .take(if style.short && tiktok { 0 } else { bullets })
-                .enumerate()
-            {
-                blocks.push(Block::optional(
-                    format!("{bullet} {k}"),
-                    if i == 0 { para } else { "\n" },
-                    2,
-                ));
-            }
-            blocks.extend(urgency.map(|u| Block::optional(u, para, 1)));
-            blocks.extend(sign_off.map(|s| Block::optional(s, para, 4)));
-            blocks.push(Block::shrinkable(
-                cta_line(book, &cta, Some(book.link_in_bio), arrow),
-                para,
-            ));
-        }
-        Platform::Linkedin => {
-            let lead = if style.emoji_extra() {
-                format!("{opener} {hook}")
-            } else {
-                hook.clone()
-            };
-            blocks.push(Block::shrinkable(lead, ""));
-            blocks.push(Block::required(disclosure, " "));
-            let bullets: Vec<&String> = keys.iter().take(if style.short { 2 } else { 5 }).collect();
-            if !bullets.is_empty() && !style.short {
-                blocks.push(Block::optional(line(rng.pick(&book.linkedin_intro)), "\n\n", 3));
-            }
-            let bullet = if style.emoji_extra() { "✅" } else { "•" };
-            for (i, k) in bullets.into_iter().enumerate() {
-                blocks.push(Block::optional(
-                    format!("{bullet} {k}"),
-                    if i == 0 { "\n\n" } else { "\n" },
-                    2,
-                ));
-            }
-            blocks.extend(urgency.map(|u| Block::optional(u, "\n\n", 1)));
-            blocks.extend(close.map(|c| Block::optional(c, "\n\n", 4)));
-            blocks.push(Block::shrinkable(
-                cta_line(book, &cta, url, style.emoji_extra()),
-                "\n\n",
-            ));
-        }
-    }
+    let parts = Parts {
+        book,
+        style,
+        hook,
+        keys,
+        cta: &cta,
+        url,
+        disclosure,
+        opener,
+        wink,
+        urgency,
+        sign_off,
+        close,
+        intro,
+        made_for: line(book.made_for),
+        pov: line(book.tiktok_pov),
+    };
+    let blocks = match platform {
+        Platform::X => platforms::x(&parts),
+        Platform::Facebook => platforms::facebook(&parts),
+        Platform::Instagram => platforms::caption(&parts, false),
+        Platform::Tiktok => platforms::caption(&parts, true),
+        Platform::Linkedin => platforms::linkedin(&parts),
+    };
     let headline_max = if platform == Platform::Facebook { 40 } else { 70 };
     CopyDraft {
         headline: Some(shorten(&title, headline_max)).filter(|h| !h.is_empty()),

@@ -17,6 +17,7 @@ mod hashtags;
 mod layout;
 mod locales;
 mod phrases;
+mod platforms;
 mod rng;
 mod style;
 mod words;

@@ -76,7 +76,8 @@ impl OpenAiText {
         let mut error = String::new();
         for attempt in 0..2 {
             if attempt == 1 {
-                tracing::warn!(error = %self.transport.redact(&error), "LLM reply failed validation, asking for a repair");
+                let shown = self.transport.redact(&error);
+                tracing::warn!(error = %shown, "LLM reply failed validation, asking for a repair");
                 messages.push(prompts::repair(&error));
             }
             let body = serde_json::json!({

@@ -204,8 +204,12 @@ mod tests {
 
     #[test]
     fn context_checks_the_currency_and_takes_the_locale_language() {
-        let ok = r##"{"tone":"t","formality":"f","dateFormat":"d","numberFormat":"n","currency":"BRL","adDisclosure":"#publicidade","legalNotes":["x"]}"##;
-        let c = context(ok, "pt-BR").unwrap();
+        let ok = serde_json::json!({
+            "tone": "t", "formality": "f", "dateFormat": "d", "numberFormat": "n", "currency": "BRL",
+            "adDisclosure": "#publicidade", "legalNotes": ["x"],
+        })
+        .to_string();
+        let c = context(&ok, "pt-BR").unwrap();
         assert_eq!(
             (c.language.as_str(), c.fallback, c.currency.as_str()),
             ("pt", false, "BRL")
