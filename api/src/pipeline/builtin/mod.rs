@@ -43,6 +43,7 @@ impl BuiltinText {
     /// The most angles one locale can get (one per archetype).
     pub const MAX_ANGLES: usize = angles::MAX_ANGLES;
 
+    /// The generator; it holds no state, so one instance serves every request.
     pub fn new() -> Self {
         Self
     }
