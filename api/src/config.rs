@@ -87,6 +87,8 @@ pub struct LlmConfig {
     pub model: String,
     pub image_model: Option<String>,
     pub timeout: Duration,
+    /// Attempts per request (429, 5xx and timeouts are retried with backoff).
+    pub max_attempts: u32,
 }
 
 /// Everything the server, the workers and the commands need.
@@ -224,6 +226,12 @@ impl Config {
                     api_key: src.get("LLM_API_KEY").map(Secret),
                     model: src.get("LLM_MODEL").unwrap_or_else(|| "gpt-4o-mini".into()),
                     image_model: src.get("IMAGE_MODEL"),
+                    max_attempts: src
+                        .get("LLM_MAX_ATTEMPTS")
+                        .map(|v| parse_num("LLM_MAX_ATTEMPTS", &v))
+                        .transpose()?
+                        .unwrap_or(4u32)
+                        .max(1),
                     timeout: Duration::from_secs(
                         src.get("LLM_TIMEOUT_SECONDS")
                             .map(|v| parse_num("LLM_TIMEOUT_SECONDS", &v))

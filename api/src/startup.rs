@@ -22,6 +22,7 @@ pub async fn build_state(config: Config) -> anyhow::Result<AppState> {
     let secret_box = SecretBox::new(config.secret_key.expose());
     let url_signer = Signer::new(config.secret_key.expose(), "asset-url-v1");
     let (storage, fs_storage) = crate::storage::from_config(&config).await?;
+    let text = crate::pipeline::text_provider(&config);
     Ok(AppState::new(Inner {
         config,
         pool,
@@ -35,6 +36,7 @@ pub async fn build_state(config: Config) -> anyhow::Result<AppState> {
         storage,
         fs_storage,
         jobs: Default::default(),
+        text,
     }))
 }
 

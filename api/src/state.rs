@@ -32,6 +32,8 @@ pub struct Inner {
     pub fs_storage: Option<Arc<crate::storage::FsStorage>>,
     /// Wakes this process's workers when a job is queued here.
     pub jobs: crate::jobs::JobSignal,
+    /// Writes context packs, angles and copies.
+    pub text: Arc<dyn crate::pipeline::provider::TextProvider>,
 }
 
 impl AppState {

@@ -9,6 +9,7 @@ mod campaigns_list;
 mod conformance;
 mod credits;
 mod http_surface;
+mod jobs;
 mod rls;
 mod schema;
 mod subscriptions;

@@ -27,7 +27,10 @@ pub trait Storage: Send + Sync {
 /// made of ids and fixed words only, so a key can never climb out of its org.
 pub fn object_key(org_id: Uuid, kind: &str, name: &str) -> String {
     let clean = |s: &str| {
-        let mut out: String = s.chars().filter(|c| c.is_ascii_alphanumeric() || "-_.".contains(*c)).collect();
+        let mut out: String = s
+            .chars()
+            .filter(|c| c.is_ascii_alphanumeric() || "-_.".contains(*c))
+            .collect();
         while out.contains("..") {
             out = out.replace("..", ".");
         }

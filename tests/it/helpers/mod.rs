@@ -5,6 +5,7 @@ pub mod app;
 pub mod db;
 pub mod fixtures;
 pub mod gql;
+pub mod llm;
 pub mod ws;
 
 pub use app::{TestApp, spawn_app, spawn_app_with};

@@ -1,12 +1,16 @@
 //! The steps of each job kind.
 
+mod generate;
+
 use super::run::{JobError, Step};
 use crate::repo::job::JobRow;
 
 /// The steps a job runs, in order.
 pub fn for_job(job: &JobRow) -> Result<Vec<Box<dyn Step>>, JobError> {
-    Err(JobError::Fatal(format!(
-        "{} jobs are not supported by this version",
-        job.kind
-    )))
+    match job.kind.as_str() {
+        "GENERATE_CAMPAIGN" | "REGENERATE_ANGLE" | "REGENERATE_COPY" => generate::steps(job),
+        other => Err(JobError::Fatal(format!(
+            "{other} jobs are not supported by this version"
+        ))),
+    }
 }

@@ -30,22 +30,34 @@ impl Step for Copies {
         let angles: Vec<_> = g.angles.iter().filter(|a| a.status != "REJECTED").cloned().collect();
         for (ai, angle) in angles.iter().enumerate() {
             run.checkpoint().await?;
-            let ctx = g.contexts.get(&angle.locale).cloned().ok_or_else(|| JobError::Fatal(format!("no context for {}", angle.locale)))?;
+            let ctx = g
+                .contexts
+                .get(&angle.locale)
+                .cloned()
+                .ok_or_else(|| JobError::Fatal(format!("no context for {}", angle.locale)))?;
             let platforms: Vec<Platform> = match (g.mode, g.copy_platform) {
                 (Mode::Copy, Some(p)) => vec![p],
                 _ => g.platforms.clone(),
             };
             // Accepted or hand-edited copies stay; their platforms need nothing new.
             let tx = run.begin().await?;
-            let existing: Vec<CopyRow> =
-                all(&tx, &format!("SELECT {COPY_COLS} FROM copies WHERE angle_id = $1"), [angle.id.into()]).await?;
+            let existing: Vec<CopyRow> = all(
+                &tx,
+                &format!("SELECT {COPY_COLS} FROM copies WHERE angle_id = $1"),
+                [angle.id.into()],
+            )
+            .await?;
             tx.commit().await?;
             let kept: HashSet<String> = existing
                 .iter()
                 .filter(|c| g.mode == Mode::Campaign && (c.status == "ACCEPTED" || c.edited))
                 .map(|c| c.platform.clone())
                 .collect();
-            let draft_angle = AngleDraft { title: angle.title.clone(), hook: angle.hook.clone(), rationale: angle.rationale.clone() };
+            let draft_angle = AngleDraft {
+                title: angle.title.clone(),
+                hook: angle.hook.clone(),
+                rationale: angle.rationale.clone(),
+            };
             let mut planned = Vec::new();
             for platform in platforms.into_iter().filter(|p| !kept.contains(p.as_str())) {
                 let hash = cache::input_hash(
@@ -55,7 +67,10 @@ impl Step for Copies {
                              "promptVersion": provider.prompt_version(), "variant": g.variant() }),
                 );
                 let gen_key = format!("copy:{}:{}:{hash}", angle.id, platform.as_str());
-                if existing.iter().any(|c| c.platform == platform.as_str() && c.provenance["inputHash"] == hash.as_str()) {
+                if existing
+                    .iter()
+                    .any(|c| c.platform == platform.as_str() && c.provenance["inputHash"] == hash.as_str())
+                {
                     continue; // produced by an earlier run with the same inputs
                 }
                 let tx = run.begin().await?;
@@ -65,7 +80,15 @@ impl Step for Copies {
                     Some(d) => d,
                     None => {
                         let d = provider
-                            .copy(&g.brief, &ctx, &g.brand, &draft_angle, platform, g.instructions.as_deref(), cache::seed_of(&hash))
+                            .copy(
+                                &g.brief,
+                                &ctx,
+                                &g.brand,
+                                &draft_angle,
+                                platform,
+                                g.instructions.as_deref(),
+                                cache::seed_of(&hash),
+                            )
                             .await?;
                         let tx = run.begin().await?;
                         cache::put(&tx, run.org_id, "COPIES", &hash, &d).await?;
@@ -109,7 +132,13 @@ impl Step for Copies {
                 .await?;
                 if let Some(row) = inserted {
                     run.charge(&tx, &gen_key, price::COPY).await?;
-                    run.artifact(&tx, "Copy", row.id, Some(format!("{} copy for \"{}\"", platform.label(), angle.title))).await?;
+                    run.artifact(
+                        &tx,
+                        "Copy",
+                        row.id,
+                        Some(format!("{} copy for \"{}\"", platform.label(), angle.title)),
+                    )
+                    .await?;
                 }
             }
             run.progress(&tx, (ai + 1) as f32 / angles.len() as f32, None).await?;
@@ -136,12 +165,21 @@ async fn copies_of_job(run: &JobRun, tx: &crate::db::Tx) -> Result<Vec<CopyRow>,
 pub(crate) fn clean_hashtags(tags: &[String], max: usize, banned: &[String]) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     for t in tags {
-        let word: String = t.trim().trim_start_matches('#').chars().filter(|c| c.is_alphanumeric() || *c == '_').collect();
+        let word: String = t
+            .trim()
+            .trim_start_matches('#')
+            .chars()
+            .filter(|c| c.is_alphanumeric() || *c == '_')
+            .collect();
         let lower = word.to_lowercase();
         if word.is_empty() || word.chars().count() > 50 {
             continue;
         }
-        if banned.iter().any(|b| !b.is_empty() && lower.contains(&b.to_lowercase())) || !moderation::check(&[&word], &[]).is_empty() {
+        if banned
+            .iter()
+            .any(|b| !b.is_empty() && lower.contains(&b.to_lowercase()))
+            || !moderation::check(&[&word], &[]).is_empty()
+        {
             continue;
         }
         let tag = format!("#{word}");
@@ -161,8 +199,14 @@ mod tests {
 
     #[test]
     fn hashtags_are_cleaned_deduplicated_and_capped() {
-        let tags: Vec<String> = ["#Run", "run", "#run!", "cheapDeals", "#ok_go", "#drugs", "", "#a b"].iter().map(|s| s.to_string()).collect();
-        assert_eq!(clean_hashtags(&tags, 10, &["cheap".to_string()]), vec!["#Run", "#ok_go", "#ab"]);
+        let tags: Vec<String> = ["#Run", "run", "#run!", "cheapDeals", "#ok_go", "#drugs", "", "#a b"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        assert_eq!(
+            clean_hashtags(&tags, 10, &["cheap".to_string()]),
+            vec!["#Run", "#ok_go", "#ab"]
+        );
         assert_eq!(clean_hashtags(&tags, 1, &[]), vec!["#Run"]);
     }
 }
@@ -187,15 +231,26 @@ impl Step for Hashtags {
             let platform = Platform::parse(&c.platform).unwrap_or(Platform::Instagram);
             let tags = clean_hashtags(&c.hashtags, platform.hashtag_count(), &g.brand.banned_words);
             if tags != c.hashtags {
-                exec(&tx, "UPDATE copies SET hashtags = $2 WHERE id = $1", [c.id.into(), tags.clone().into()]).await?;
+                exec(
+                    &tx,
+                    "UPDATE copies SET hashtags = $2 WHERE id = $1",
+                    [c.id.into(), tags.clone().into()],
+                )
+                .await?;
             }
             per_angle.entry(c.angle_id).or_default().extend(tags);
         }
         for (angle_id, tags) in per_angle {
             let tags = clean_hashtags(&tags, 10, &g.brand.banned_words);
-            exec(&tx, "UPDATE angles SET hashtags = $2 WHERE id = $1 AND hashtags = '{}'", [angle_id.into(), tags.into()]).await?;
+            exec(
+                &tx,
+                "UPDATE angles SET hashtags = $2 WHERE id = $1 AND hashtags = '{}'",
+                [angle_id.into(), tags.into()],
+            )
+            .await?;
         }
-        run.progress(&tx, 1.0, Some(format!("hashtags of {} copies", copies.len()))).await?;
+        run.progress(&tx, 1.0, Some(format!("hashtags of {} copies", copies.len())))
+            .await?;
         run.commit(tx).await?;
         Ok(())
     }
@@ -235,7 +290,8 @@ impl Step for Moderation {
                 .await?;
             }
         }
-        run.progress(&tx, 1.0, Some(format!("{flagged} of {} copies flagged", copies.len()))).await?;
+        run.progress(&tx, 1.0, Some(format!("{flagged} of {} copies flagged", copies.len())))
+            .await?;
         run.commit(tx).await?;
         Ok(())
     }

@@ -31,9 +31,9 @@ impl From<ProviderError> for JobError {
 
 /// The steps of a generation job.
 pub(crate) fn steps(job: &JobRow) -> Result<Vec<Box<dyn Step>>, JobError> {
-    let gen = Gen::from_job(job)?;
-    let mode = gen.mode;
-    let shared: Shared = Arc::new(Mutex::new(gen));
+    let state = Gen::from_job(job)?;
+    let mode = state.mode;
+    let shared: Shared = Arc::new(Mutex::new(state));
     let mut steps: Vec<Box<dyn Step>> = vec![Box::new(text::Context(shared.clone()))];
     match mode {
         plan::Mode::Campaign | plan::Mode::Angle => {

@@ -65,10 +65,17 @@ impl Gen {
             job_id: job.id,
             target: job.target_id,
             instructions: input.instructions,
-            per_locale: input.angles_per_locale.unwrap_or(crate::jobs::pricing::DEFAULT_ANGLES_PER_LOCALE),
+            per_locale: input
+                .angles_per_locale
+                .unwrap_or(crate::jobs::pricing::DEFAULT_ANGLES_PER_LOCALE),
             include_images: input.include_images.unwrap_or(false),
             locales: input.locales.unwrap_or_default(),
-            platforms: input.platforms.unwrap_or_default().iter().filter_map(|p| Platform::parse(p)).collect(),
+            platforms: input
+                .platforms
+                .unwrap_or_default()
+                .iter()
+                .filter_map(|p| Platform::parse(p))
+                .collect(),
             campaign: None,
             brief: Brief::default(),
             brand: BrandVoice::default(),
@@ -84,7 +91,12 @@ impl Gen {
         (self.mode != Mode::Campaign).then_some(self.job_id)
     }
 
-    pub(crate) fn provenance(&self, provider: &dyn crate::pipeline::provider::TextProvider, hash: &str, ctx: Option<&ContextPack>) -> serde_json::Value {
+    pub(crate) fn provenance(
+        &self,
+        provider: &dyn crate::pipeline::provider::TextProvider,
+        hash: &str,
+        ctx: Option<&ContextPack>,
+    ) -> serde_json::Value {
         let mut p = serde_json::json!({
             "provider": provider.provider(),
             "model": provider.model(),

@@ -24,8 +24,13 @@ impl Step for Context {
     async fn run(&self, run: &mut JobRun) -> Result<(), JobError> {
         let mut g = self.0.lock().await;
         let tx = run.begin().await?;
-        let campaign_id = run.job.campaign_id.ok_or_else(|| JobError::Fatal("the job has no campaign".into()))?;
-        let campaign = repo::campaign::get(&tx, campaign_id).await?.ok_or_else(|| JobError::Fatal("the campaign is gone".into()))?;
+        let campaign_id = run
+            .job
+            .campaign_id
+            .ok_or_else(|| JobError::Fatal("the job has no campaign".into()))?;
+        let campaign = repo::campaign::get(&tx, campaign_id)
+            .await?
+            .ok_or_else(|| JobError::Fatal("the campaign is gone".into()))?;
         let kit = repo::org::brand_kit(&tx, run.org_id).await?;
         g.brand = BrandVoice {
             voice: kit.as_ref().and_then(|k| k.voice.clone()),
@@ -43,14 +48,19 @@ impl Step for Context {
             }
             Mode::Angle => {
                 let base = repo::campaign::angles_by_ids(&tx, &[g.target.unwrap_or_default()]).await?;
-                let base = base.first().ok_or_else(|| JobError::Fatal("the angle is gone".into()))?;
+                let base = base
+                    .first()
+                    .ok_or_else(|| JobError::Fatal("the angle is gone".into()))?;
                 g.locales = vec![base.locale.clone()];
             }
             Mode::Copy => {
                 let copy = repo::campaign::copies_by_ids(&tx, &[g.target.unwrap_or_default()]).await?;
                 let copy = copy.first().ok_or_else(|| JobError::Fatal("the copy is gone".into()))?;
                 let angle = repo::campaign::angles_by_ids(&tx, &[copy.angle_id]).await?;
-                let angle = angle.into_iter().next().ok_or_else(|| JobError::Fatal("the angle is gone".into()))?;
+                let angle = angle
+                    .into_iter()
+                    .next()
+                    .ok_or_else(|| JobError::Fatal("the angle is gone".into()))?;
                 g.locales = vec![angle.locale.clone()];
                 g.copy_platform = crate::domain::campaign::Platform::parse(&copy.platform);
                 g.angles = vec![angle];
@@ -82,7 +92,12 @@ impl Step for Context {
             };
             g.contexts.insert(locale.clone(), pack);
             let tx = run.begin().await?;
-            run.progress(&tx, (i + 1) as f32 / locales.len().max(1) as f32, Some(format!("context for {locale}"))).await?;
+            run.progress(
+                &tx,
+                (i + 1) as f32 / locales.len().max(1) as f32,
+                Some(format!("context for {locale}")),
+            )
+            .await?;
             run.commit(tx).await?;
         }
         Ok(())
@@ -100,12 +115,20 @@ impl Step for Angles {
     async fn run(&self, run: &mut JobRun) -> Result<(), JobError> {
         let mut g = self.0.lock().await;
         let provider = run.state.text.clone();
-        let campaign_id = g.campaign.as_ref().map(|c| c.id).ok_or_else(|| JobError::Fatal("no campaign".into()))?;
+        let campaign_id = g
+            .campaign
+            .as_ref()
+            .map(|c| c.id)
+            .ok_or_else(|| JobError::Fatal("no campaign".into()))?;
         let locales = g.locales.clone();
         g.angles.clear();
         for (li, locale) in locales.iter().enumerate() {
             run.checkpoint().await?;
-            let ctx = g.contexts.get(locale).cloned().ok_or_else(|| JobError::Fatal(format!("no context for {locale}")))?;
+            let ctx = g
+                .contexts
+                .get(locale)
+                .cloned()
+                .ok_or_else(|| JobError::Fatal(format!("no context for {locale}")))?;
             let tx = run.begin().await?;
             let accepted: Vec<AngleRow> = if g.mode == Mode::Campaign {
                 all(
@@ -137,10 +160,20 @@ impl Step for Angles {
                     Some(d) => d,
                     None => {
                         let mut d = provider
-                            .angles(&g.brief, &ctx, &g.brand, wanted, g.instructions.as_deref(), cache::seed_of(&hash))
+                            .angles(
+                                &g.brief,
+                                &ctx,
+                                &g.brand,
+                                wanted,
+                                g.instructions.as_deref(),
+                                cache::seed_of(&hash),
+                            )
                             .await?;
                         if d.len() < wanted {
-                            return Err(JobError::Retryable(format!("the provider wrote {} angles, not {wanted}", d.len())));
+                            return Err(JobError::Retryable(format!(
+                                "the provider wrote {} angles, not {wanted}",
+                                d.len()
+                            )));
                         }
                         d.truncate(wanted);
                         let tx = run.begin().await?;
@@ -176,16 +209,26 @@ impl Step for Angles {
                     let row = match inserted {
                         Some(row) => {
                             run.charge(&tx, &gen_key, crate::jobs::pricing::price::ANGLE).await?;
-                            run.artifact(&tx, "Angle", row.id, Some(format!("angle {}: {}", locale, row.title))).await?;
+                            run.artifact(&tx, "Angle", row.id, Some(format!("angle {}: {}", locale, row.title)))
+                                .await?;
                             row
                         }
-                        None => one(&tx, &format!("SELECT {ANGLE_COLS} FROM angles WHERE campaign_id = $1 AND gen_key = $2"), [campaign_id.into(), gen_key.into()])
-                            .await?
-                            .ok_or_else(|| JobError::Retryable("an angle vanished".into()))?,
+                        None => one(
+                            &tx,
+                            &format!("SELECT {ANGLE_COLS} FROM angles WHERE campaign_id = $1 AND gen_key = $2"),
+                            [campaign_id.into(), gen_key.into()],
+                        )
+                        .await?
+                        .ok_or_else(|| JobError::Retryable("an angle vanished".into()))?,
                     };
                     produced.push(row);
                 }
-                run.progress(&tx, (li + 1) as f32 / locales.len() as f32, Some(format!("{} angles for {locale}", produced.len()))).await?;
+                run.progress(
+                    &tx,
+                    (li + 1) as f32 / locales.len() as f32,
+                    Some(format!("{} angles for {locale}", produced.len())),
+                )
+                .await?;
                 run.commit(tx).await?;
             }
             g.angles.extend(accepted);
