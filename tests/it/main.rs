@@ -10,6 +10,7 @@ mod conformance;
 mod credits;
 mod http_surface;
 mod jobs;
+mod processes;
 mod rls;
 mod schema;
 mod subscriptions;

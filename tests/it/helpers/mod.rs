@@ -6,6 +6,7 @@ pub mod db;
 pub mod fixtures;
 pub mod gql;
 pub mod llm;
+pub mod process;
 pub mod ws;
 
 pub use app::{TestApp, spawn_app, spawn_app_with};
