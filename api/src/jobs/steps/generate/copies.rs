@@ -193,23 +193,6 @@ pub(crate) fn clean_hashtags(tags: &[String], max: usize, banned: &[String]) -> 
     out
 }
 
-#[cfg(test)]
-mod tests {
-    use super::clean_hashtags;
-
-    #[test]
-    fn hashtags_are_cleaned_deduplicated_and_capped() {
-        let tags: Vec<String> = ["#Run", "run", "#run!", "cheapDeals", "#ok_go", "#drugs", "", "#a b"]
-            .iter()
-            .map(|s| s.to_string())
-            .collect();
-        assert_eq!(
-            clean_hashtags(&tags, 10, &["cheap".to_string()]),
-            vec!["#Run", "#ok_go", "#ab"]
-        );
-        assert_eq!(clean_hashtags(&tags, 1, &[]), vec!["#Run"]);
-    }
-}
 
 pub(crate) struct Hashtags(pub(crate) Shared);
 
@@ -294,5 +277,23 @@ impl Step for Moderation {
             .await?;
         run.commit(tx).await?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::clean_hashtags;
+
+    #[test]
+    fn hashtags_are_cleaned_deduplicated_and_capped() {
+        let tags: Vec<String> = ["#Run", "run", "#run!", "cheapDeals", "#ok_go", "#drugs", "", "#a b"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        assert_eq!(
+            clean_hashtags(&tags, 10, &["cheap".to_string()]),
+            vec!["#Run", "#ok_go", "#ab"]
+        );
+        assert_eq!(clean_hashtags(&tags, 1, &[]), vec!["#Run"]);
     }
 }
