@@ -4,6 +4,7 @@
 
 mod helpers;
 
+mod assets;
 mod campaigns;
 mod campaigns_list;
 mod conformance;

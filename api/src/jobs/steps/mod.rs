@@ -1,5 +1,6 @@
 //! The steps of each job kind.
 
+mod export;
 mod generate;
 
 use super::run::{JobError, Step};
@@ -9,6 +10,7 @@ use crate::repo::job::JobRow;
 pub fn for_job(job: &JobRow) -> Result<Vec<Box<dyn Step>>, JobError> {
     match job.kind.as_str() {
         "GENERATE_CAMPAIGN" | "REGENERATE_ANGLE" | "REGENERATE_COPY" => generate::steps(job),
+        "EXPORT_KIT" => Ok(vec![Box::new(export::Export)]),
         other => Err(JobError::Fatal(format!(
             "{other} jobs are not supported by this version"
         ))),

@@ -193,7 +193,6 @@ pub(crate) fn clean_hashtags(tags: &[String], max: usize, banned: &[String]) -> 
     out
 }
 
-
 pub(crate) struct Hashtags(pub(crate) Shared);
 
 #[async_trait::async_trait]
