@@ -381,3 +381,72 @@ async fn the_legacy_graphql_ws_protocol_works_too() {
         other => panic!("{other:?}"),
     }
 }
+
+/// A subscriber that stops reading holds up nobody: another subscriber and
+/// the publisher go on, and the slow one, once it reads again, still gets
+/// every event exactly once (caught up from the stored events if it fell
+/// behind the live buffer).
+#[tokio::test]
+async fn a_slow_subscriber_never_blocks_others() {
+    let app = spawn_app().await;
+    let (org, owner) = app.org_with_owner("slow@example.com", "slow-sub").await;
+    app.grant(&org, 1000).await;
+    let campaign = fixtures::campaign(&app, &owner, campaign_input("Slow")).await;
+    let (job, _) = fixtures::generate(&app, &owner, &campaign, json!({})).await;
+    let token = owner.token.clone().unwrap();
+    let mut slow = WsClient::open(&app.base, &token, Some(&org)).await;
+    slow.subscribe("s", PROGRESS, json!({ "id": job })).await;
+    let mut fast = WsClient::open(&app.base, &token, Some(&org)).await;
+    fast.subscribe("f", PROGRESS, json!({ "id": job })).await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let (org_id, job_id) = (
+        uuid::Uuid::parse_str(&org).unwrap(),
+        uuid::Uuid::parse_str(&job).unwrap(),
+    );
+    let state = app.state().clone();
+    let total = 6000;
+    let publisher = tokio::spawn(async move {
+        let started = std::time::Instant::now();
+        for batch in 0..(total / 500) {
+            let (tx, _) = api::db::Tx::begin(&state.pool, &api::db::Enter::Org { org_id })
+                .await
+                .unwrap();
+            let mut events = Vec::new();
+            for i in 0..500 {
+                let last = batch * 500 + i == total - 1;
+                let kind = if last { "SUCCEEDED" } else { "STEP_PROGRESS" };
+                let e = api::jobs::events::NewEvent {
+                    r#type: kind,
+                    message: Some("x".repeat(100)),
+                    ..Default::default()
+                };
+                events.push(api::events::Event::Job(
+                    api::jobs::events::append(&tx, org_id, job_id, e).await.unwrap(),
+                ));
+            }
+            tx.commit().await.unwrap();
+            state.events.publish(events).await;
+        }
+        started.elapsed()
+    });
+    // the fast one reads everything while the slow one reads nothing
+    let (items, end) = fast.collect("f", Duration::from_secs(30)).await;
+    assert!(matches!(end, Next::Msg(ref m) if m["type"] == "complete"), "{end:?}");
+    assert_eq!(items.len(), total + 1);
+    let publish_time = publisher.await.unwrap();
+    assert!(
+        publish_time < Duration::from_secs(30),
+        "the publisher was held up: {publish_time:?}"
+    );
+    let (items, end) = slow.collect("s", Duration::from_secs(30)).await;
+    assert!(matches!(end, Next::Msg(ref m) if m["type"] == "complete"), "{end:?}");
+    let seqs: Vec<i64> = items
+        .iter()
+        .map(|i| i["data"]["jobProgress"]["seq"].as_i64().unwrap())
+        .collect();
+    assert_eq!(
+        seqs,
+        (1..=(total as i64 + 1)).collect::<Vec<_>>(),
+        "every event once, in order"
+    );
+}
