@@ -1,4 +1,15 @@
-//! Branded image rendering.
+//! Branded image rendering: a source image becomes the four-ratio set
+//! (smart crop, resize, logo in the least busy corner, headline over a
+//! contrast scrim, PNG/JPEG encode).
+//!
+//! Everything here is CPU-bound and synchronous except the source providers;
+//! async callers run [`render_set`] inside `tokio::task::spawn_blocking`.
+
+mod brand;
+mod geometry;
+
+pub use brand::{Brand, parse_hex_color};
+pub use geometry::{Corner, Ratio, Rect};
 
 /// How rendered images are encoded.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -25,6 +36,14 @@ impl OutputFormat {
                 _ => Err(format!("JPEG quality must be 1 to 100, got {q:?}")),
             },
             _ => Err(format!("expected png, jpeg or jpeg:<quality>, got {value:?}")),
+        }
+    }
+
+    /// The MIME type of the encoded bytes.
+    pub fn mime(self) -> &'static str {
+        match self {
+            Self::Png => "image/png",
+            Self::Jpeg { .. } => "image/jpeg",
         }
     }
 }
