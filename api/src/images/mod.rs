@@ -7,9 +7,11 @@
 
 mod brand;
 mod geometry;
+mod procedural;
 
 pub use brand::{Brand, parse_hex_color};
 pub use geometry::{Corner, Ratio, Rect};
+pub use procedural::{DEFAULT_SOURCE_SIZE, procedural_source};
 
 /// How rendered images are encoded.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
