@@ -8,6 +8,8 @@
 mod brand;
 mod geometry;
 mod procedural;
+mod resize;
+mod saliency;
 
 pub use brand::{Brand, parse_hex_color};
 pub use geometry::{Corner, Ratio, Rect};
