@@ -6,14 +6,21 @@
 //! async callers run [`render_set`] inside `tokio::task::spawn_blocking`.
 
 mod brand;
+mod encode;
 mod geometry;
+mod layout;
+mod logo;
 mod procedural;
+mod render;
 mod resize;
 mod saliency;
+mod scrim;
+mod text;
 
 pub use brand::{Brand, parse_hex_color};
 pub use geometry::{Corner, Ratio, Rect};
 pub use procedural::{DEFAULT_SOURCE_SIZE, procedural_source};
+pub use render::{RenderOptions, Rendered, render_set, render_set_with};
 
 /// How rendered images are encoded.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
