@@ -16,11 +16,13 @@ mod resize;
 mod saliency;
 mod scrim;
 mod text;
+mod upload;
 
 pub use brand::{Brand, parse_hex_color};
 pub use geometry::{Corner, Ratio, Rect};
 pub use procedural::{DEFAULT_SOURCE_SIZE, procedural_source};
 pub use render::{RenderOptions, Rendered, render_set, render_set_with};
+pub use upload::{DecodedLogo, LogoError, LogoFormat, MAX_LOGO_BYTES, MAX_LOGO_SIDE, MIN_LOGO_SIDE, decode_logo};
 
 /// How rendered images are encoded.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
