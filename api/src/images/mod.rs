@@ -10,7 +10,9 @@ mod encode;
 mod geometry;
 mod layout;
 mod logo;
+mod openai;
 mod procedural;
+mod provider;
 mod render;
 mod resize;
 mod saliency;
@@ -20,7 +22,9 @@ mod upload;
 
 pub use brand::{Brand, parse_hex_color};
 pub use geometry::{Corner, Ratio, Rect};
+pub use openai::{DEFAULT_IMAGE_MODEL, OpenAiImages, RetryPolicy};
 pub use procedural::{DEFAULT_SOURCE_SIZE, procedural_source};
+pub use provider::{BuiltinImages, ImageProviderError, SourceImageProvider};
 pub use render::{RenderOptions, Rendered, render_set, render_set_with};
 pub use upload::{DecodedLogo, LogoError, LogoFormat, MAX_LOGO_BYTES, MAX_LOGO_SIDE, MIN_LOGO_SIDE, decode_logo};
 
