@@ -1,4 +1,32 @@
-//! Branded image rendering.
+//! Branded image rendering: a source image becomes the four-ratio set
+//! (smart crop, resize, logo in the least busy corner, headline over a
+//! contrast scrim, PNG/JPEG encode).
+//!
+//! Everything here is CPU-bound and synchronous except the source providers;
+//! async callers run [`render_set`] inside `tokio::task::spawn_blocking`.
+
+mod brand;
+mod encode;
+mod geometry;
+mod layout;
+mod logo;
+mod openai;
+mod procedural;
+mod provider;
+mod render;
+mod resize;
+mod saliency;
+mod scrim;
+mod text;
+mod upload;
+
+pub use brand::{Brand, parse_hex_color};
+pub use geometry::{Corner, Ratio, Rect};
+pub use openai::{DEFAULT_IMAGE_MODEL, OpenAiImages, RetryPolicy};
+pub use procedural::{DEFAULT_SOURCE_SIZE, procedural_source};
+pub use provider::{BuiltinImages, ImageProviderError, SourceImageProvider};
+pub use render::{RenderOptions, Rendered, render_set, render_set_with};
+pub use upload::{DecodedLogo, LogoError, LogoFormat, MAX_LOGO_BYTES, MAX_LOGO_SIDE, MIN_LOGO_SIDE, decode_logo};
 
 /// How rendered images are encoded.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -25,6 +53,14 @@ impl OutputFormat {
                 _ => Err(format!("JPEG quality must be 1 to 100, got {q:?}")),
             },
             _ => Err(format!("expected png, jpeg or jpeg:<quality>, got {value:?}")),
+        }
+    }
+
+    /// The MIME type of the encoded bytes.
+    pub fn mime(self) -> &'static str {
+        match self {
+            Self::Png => "image/png",
+            Self::Jpeg { .. } => "image/jpeg",
         }
     }
 }
