@@ -23,6 +23,7 @@ pub async fn build_state(config: Config) -> anyhow::Result<AppState> {
     let url_signer = Signer::new(config.secret_key.expose(), "asset-url-v1");
     let (storage, fs_storage) = crate::storage::from_config(&config).await?;
     let text = crate::pipeline::text_provider(&config);
+    let images = crate::images::provider_from_config(&config)?;
     Ok(AppState::new(Inner {
         config,
         pool,
@@ -37,6 +38,7 @@ pub async fn build_state(config: Config) -> anyhow::Result<AppState> {
         fs_storage,
         jobs: Default::default(),
         text,
+        images,
     }))
 }
 

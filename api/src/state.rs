@@ -34,6 +34,8 @@ pub struct Inner {
     pub jobs: crate::jobs::JobSignal,
     /// Writes context packs, angles and copies.
     pub text: Arc<dyn crate::pipeline::provider::TextProvider>,
+    /// Paints the source picture an image set is rendered from.
+    pub images: Arc<dyn crate::images::SourceImageProvider>,
 }
 
 impl AppState {

@@ -10,6 +10,7 @@ mod campaigns_list;
 mod conformance;
 mod credits;
 mod http_surface;
+mod images;
 mod jobs;
 mod processes;
 mod rls;

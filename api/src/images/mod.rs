@@ -64,3 +64,13 @@ impl OutputFormat {
         }
     }
 }
+
+/// The source-image provider the configuration asks for: the
+/// OpenAI-compatible images endpoint when `LLM_BASE_URL` and `IMAGE_MODEL`
+/// are set, else the built-in procedural renderer.
+pub fn provider_from_config(config: &crate::config::Config) -> anyhow::Result<std::sync::Arc<dyn SourceImageProvider>> {
+    match &config.llm {
+        Some(llm) if llm.image_model.is_some() => Ok(std::sync::Arc::new(OpenAiImages::from_config(llm)?)),
+        _ => Ok(std::sync::Arc::new(BuiltinImages::default())),
+    }
+}

@@ -13,6 +13,7 @@ use async_graphql::MergedObject;
 #[graphql(name = "Mutation")]
 pub struct MutationRoot(
     org::OrgMutation,
+    org::LogoMutation,
     campaign::CampaignMutation,
     job::JobMutation,
     credits::CreditsMutation,

@@ -354,3 +354,68 @@ impl OrgMutation {
         })
     }
 }
+
+#[derive(InputObject)]
+struct UploadBrandLogoInput {
+    file: async_graphql::Upload,
+}
+
+#[derive(SimpleObject)]
+struct UploadBrandLogoPayload {
+    asset: types::Asset,
+}
+
+#[derive(Default)]
+pub(crate) struct LogoMutation;
+
+#[Object]
+impl LogoMutation {
+    /// ADMIN or OWNER. A PNG, JPEG or WebP (told by its bytes, not its name)
+    /// of at most 5 MB and 4096 x 4096 pixels, stored as a LOGO asset and set
+    /// on the brand kit. Use the GraphQL multipart request spec.
+    async fn upload_brand_logo(&self, ctx: &Context<'_>, input: UploadBrandLogoInput) -> Result<UploadBrandLogoPayload> {
+        use std::io::Read as _;
+        let rc = req(ctx)?;
+        let org = rc.require_role(Role::Admin)?;
+        let upload = input.file.value(ctx).map_err(|_| AppError::validation("file", "the upload is missing"))?;
+        let mut bytes = Vec::new();
+        upload
+            .into_read()
+            .take(crate::images::MAX_LOGO_BYTES as u64 + 1)
+            .read_to_end(&mut bytes)
+            .map_err(|_| AppError::validation("file", "the upload could not be read"))?;
+        let logo = tokio::task::spawn_blocking(move || crate::images::decode_logo(&bytes))
+            .await
+            .map_err(|e| AppError::Internal(e.into()))?
+            .map_err(|e| AppError::validation("file", e.to_string()))?;
+        let state = crate::graphql::state(ctx)?;
+        let key = crate::storage::object_key(org.org_id, "logos", &format!("{}.png", uuid::Uuid::new_v4()));
+        let size = logo.png_bytes.len() as i64;
+        state.storage.put(&key, logo.png_bytes, "image/png").await.map_err(AppError::Internal)?;
+        let tx = tx(ctx).await?;
+        let asset = repo::asset::insert(
+            &*tx,
+            org.org_id,
+            repo::asset::NewAsset {
+                kind: "LOGO",
+                campaign_id: None,
+                angle_id: None,
+                aspect_ratio: None,
+                width: i32::try_from(logo.width).ok(),
+                height: i32::try_from(logo.height).ok(),
+                mime_type: "image/png",
+                byte_size: size,
+                object_key: &key,
+                provenance: None,
+                gen_key: None,
+            },
+        )
+        .await
+        .map_err(AppError::from)?;
+        repo::org::set_logo(&*tx, org.org_id, asset.id).await.map_err(AppError::from)?;
+        audit::record(&*tx, org, rc.actor(), "brand_kit.logo", "Asset", Some(asset.id), json!({ "bytes": size, "width": logo.width, "height": logo.height }))
+            .await
+            .map_err(AppError::from)?;
+        Ok(UploadBrandLogoPayload { asset: types::Asset(asset) })
+    }
+}

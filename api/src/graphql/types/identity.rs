@@ -184,6 +184,12 @@ impl BrandKit {
     async fn secondary_color(&self) -> &str {
         &self.0.secondary_color
     }
+    async fn logo(&self, ctx: &Context<'_>) -> Result<Option<super::Asset>> {
+        match self.0.logo_asset_id {
+            Some(asset_id) => Ok(super::load_asset(ctx, asset_id).await?),
+            None => Ok(None),
+        }
+    }
     /// Words that must never appear in generated copy; copies that contain one are flagged.
     async fn banned_words(&self) -> &[String] {
         &self.0.banned_words

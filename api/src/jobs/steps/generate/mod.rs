@@ -7,6 +7,7 @@
 //! touched — regeneration adds new suggestions beside them.
 
 mod copies;
+pub(crate) mod images;
 mod plan;
 mod text;
 
@@ -33,6 +34,7 @@ impl From<ProviderError> for JobError {
 pub(crate) fn steps(job: &JobRow) -> Result<Vec<Box<dyn Step>>, JobError> {
     let state = Gen::from_job(job)?;
     let mode = state.mode;
+    let include_images = state.include_images;
     let shared: Shared = Arc::new(Mutex::new(state));
     let mut steps: Vec<Box<dyn Step>> = vec![Box::new(text::Context(shared.clone()))];
     match mode {
@@ -41,6 +43,9 @@ pub(crate) fn steps(job: &JobRow) -> Result<Vec<Box<dyn Step>>, JobError> {
             steps.push(Box::new(copies::Copies(shared.clone())));
             steps.push(Box::new(copies::Hashtags(shared.clone())));
             steps.push(Box::new(copies::Moderation(shared.clone())));
+            if include_images {
+                steps.push(Box::new(images::Images(shared.clone())));
+            }
         }
         plan::Mode::Copy => {
             steps.push(Box::new(copies::Copies(shared.clone())));
