@@ -1,0 +1,3 @@
+//! Lead capture: scoring rules and attribution to campaigns.
+
+pub mod scoring;
