@@ -40,7 +40,10 @@ CREATE TABLE leads (
   phone text,
   stage text NOT NULL DEFAULT 'NEW' CHECK (stage IN ('NEW', 'QUALIFIED', 'CONTACTED', 'CONVERTED', 'DISQUALIFIED')),
   score int NOT NULL DEFAULT 0,
+  -- what Lead.tags shows: manual_tags, then the tags of the scoring rules that matched
   tags text[] NOT NULL DEFAULT '{{}}',
+  -- tags set by people (updateLead); kept apart so re-scoring never drops them
+  manual_tags text[] NOT NULL DEFAULT '{{}}',
   attributes jsonb NOT NULL DEFAULT '{{}}',
   created_at timestamptz NOT NULL DEFAULT clock_timestamp(),
   updated_at timestamptz NOT NULL DEFAULT clock_timestamp(),
