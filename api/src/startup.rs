@@ -22,6 +22,7 @@ pub async fn build_state(config: Config) -> anyhow::Result<AppState> {
     let secret_box = SecretBox::new(config.secret_key.expose());
     let url_signer = Signer::new(config.secret_key.expose(), "asset-url-v1");
     let (storage, fs_storage) = crate::storage::from_config(&config).await?;
+    let webhook_limiter = webhook_limiter(&config).await?;
     Ok(AppState::new(Inner {
         config,
         pool,
@@ -34,7 +35,19 @@ pub async fn build_state(config: Config) -> anyhow::Result<AppState> {
         url_signer,
         storage,
         fs_storage,
+        webhook_limiter,
     }))
+}
+
+async fn webhook_limiter(config: &Config) -> anyhow::Result<crate::leads::RateLimiter> {
+    const PREFIX: &str = "campaign-studio:ratelimit:webhook";
+    let (rate, burst) = (config.webhook_rate_per_second, config.webhook_burst);
+    Ok(match &config.redis_url {
+        Some(url) => crate::leads::RateLimiter::with_redis(url.expose(), PREFIX, rate, burst)
+            .await
+            .context("cannot connect to REDIS_URL")?,
+        None => crate::leads::RateLimiter::in_process(PREFIX, rate, burst),
+    })
 }
 
 /// A running HTTP server.

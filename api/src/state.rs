@@ -30,6 +30,8 @@ pub struct Inner {
     pub storage: Arc<dyn crate::storage::Storage>,
     /// The directory store, when that is the store (it serves `/files`).
     pub fs_storage: Option<Arc<crate::storage::FsStorage>>,
+    /// Per-source rate limit of lead webhooks.
+    pub webhook_limiter: crate::leads::RateLimiter,
 }
 
 impl AppState {
