@@ -4,10 +4,16 @@
 
 mod campaign;
 mod credits;
+mod lead;
 mod org;
 
 use async_graphql::MergedObject;
 
 #[derive(MergedObject, Default)]
 #[graphql(name = "Mutation")]
-pub struct MutationRoot(org::OrgMutation, campaign::CampaignMutation, credits::CreditsMutation);
+pub struct MutationRoot(
+    org::OrgMutation,
+    campaign::CampaignMutation,
+    lead::LeadMutation,
+    credits::CreditsMutation,
+);
