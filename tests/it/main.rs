@@ -5,6 +5,7 @@
 mod helpers;
 
 mod http_surface;
+mod leads;
 mod rls;
 mod schema;
 mod tenancy;
