@@ -97,8 +97,12 @@ pub async fn ingest(
         .unwrap_or_else(|e| internal(anyhow::anyhow!("webhook task failed: {e}")))
 }
 
+/// Round trips to Postgres, on successful deliveries only (refusals must all
+/// look alike).
 fn with_statements(mut resp: Response, n: u32) -> Response {
-    if let Ok(v) = HeaderValue::from_str(&n.to_string()) {
+    if resp.status().is_success()
+        && let Ok(v) = HeaderValue::from_str(&n.to_string())
+    {
         resp.headers_mut().insert("x-db-statements", v);
     }
     resp
