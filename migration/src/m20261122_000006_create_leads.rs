@@ -75,20 +75,27 @@ CREATE INDEX lead_scoring_rules_order_idx ON lead_scoring_rules (org_id, created
 {rules}
 
 -- Leads created per campaign, day and current stage (unattributed leads under the nil uuid).
+-- Each count is split over 64 shards picked by the lead's id and summed on
+-- read: with one row per (campaign, day, stage), every lead of a busy campaign
+-- would queue on that row's lock until the previous writer committed.
 CREATE TABLE lead_daily_stats (
   org_id uuid NOT NULL REFERENCES orgs(id) ON DELETE CASCADE,
   campaign_key uuid NOT NULL,
   day date NOT NULL,
   stage text NOT NULL,
+  shard smallint NOT NULL DEFAULT 0 CHECK (shard BETWEEN 0 AND 63),
   count int NOT NULL DEFAULT 0,
-  PRIMARY KEY (org_id, campaign_key, day, stage)
+  PRIMARY KEY (org_id, campaign_key, day, stage, shard)
 );
 {stats}
 
 -- Keeps lead_daily_stats in step with every write to leads, whichever code
 -- path made it. Runs as the caller, so under the caller's RLS context.
 CREATE FUNCTION cs_lead_stats() RETURNS trigger LANGUAGE plpgsql AS $$
-DECLARE nil uuid := '00000000-0000-0000-0000-000000000000';
+DECLARE
+  nil uuid := '00000000-0000-0000-0000-000000000000';
+  -- the id never changes, so a lead's decrement finds the shard of its increment
+  lead_shard smallint := get_byte(uuid_send(NEW.id), 15) % 64;
 BEGIN
   IF TG_OP = 'UPDATE' THEN
     IF OLD.stage = NEW.stage AND OLD.campaign_id IS NOT DISTINCT FROM NEW.campaign_id THEN
@@ -96,11 +103,11 @@ BEGIN
     END IF;
     UPDATE lead_daily_stats SET count = count - 1
       WHERE org_id = OLD.org_id AND campaign_key = coalesce(OLD.campaign_id, nil)
-        AND day = (OLD.created_at AT TIME ZONE 'UTC')::date AND stage = OLD.stage;
+        AND day = (OLD.created_at AT TIME ZONE 'UTC')::date AND stage = OLD.stage AND shard = lead_shard;
   END IF;
-  INSERT INTO lead_daily_stats AS s (org_id, campaign_key, day, stage, count)
-    VALUES (NEW.org_id, coalesce(NEW.campaign_id, nil), (NEW.created_at AT TIME ZONE 'UTC')::date, NEW.stage, 1)
-    ON CONFLICT (org_id, campaign_key, day, stage) DO UPDATE SET count = s.count + 1;
+  INSERT INTO lead_daily_stats AS s (org_id, campaign_key, day, stage, shard, count)
+    VALUES (NEW.org_id, coalesce(NEW.campaign_id, nil), (NEW.created_at AT TIME ZONE 'UTC')::date, NEW.stage, lead_shard, 1)
+    ON CONFLICT (org_id, campaign_key, day, stage, shard) DO UPDATE SET count = s.count + 1;
   RETURN NEW;
 END $$;
 CREATE TRIGGER leads_stats AFTER INSERT OR UPDATE OF stage, campaign_id ON leads

@@ -382,8 +382,9 @@ pub async fn daily_stats(
 ) -> Result<Vec<DailyStat>, DbErr> {
     all(
         db,
-        "SELECT day, stage, count FROM lead_daily_stats
-          WHERE org_id = $1 AND campaign_key = $2 AND day BETWEEN $3 AND $4 AND count > 0
+        "SELECT day, stage, sum(count)::int AS count FROM lead_daily_stats
+          WHERE org_id = $1 AND campaign_key = $2 AND day BETWEEN $3 AND $4
+          GROUP BY day, stage HAVING sum(count) > 0
           ORDER BY day, stage",
         [org_id.into(), campaign_id.into(), from.into(), to.into()],
     )
