@@ -112,6 +112,12 @@ pub struct Config {
     /// How often an open WebSocket's credentials are checked again.
     pub ws_recheck: Duration,
     pub image_format: crate::images::OutputFormat,
+    /// Lead webhooks are rate limited per source with a token bucket that
+    /// refills at `WEBHOOK_RATE_PER_SECOND` tokens a second (default 10) and
+    /// holds `WEBHOOK_BURST` tokens (default 50): a source may send a burst
+    /// that size, then that rate. Shared through Redis when `REDIS_URL` is set.
+    pub webhook_rate_per_second: f64,
+    pub webhook_burst: u32,
 }
 
 /// A source of settings: the process environment, or a map in tests.
@@ -300,6 +306,22 @@ impl Config {
             Some(v) => crate::images::OutputFormat::parse(&v).map_err(|reason| invalid("IMAGE_FORMAT", reason))?,
             None => crate::images::OutputFormat::default(),
         };
+        let webhook_rate_per_second: f64 = src
+            .get("WEBHOOK_RATE_PER_SECOND")
+            .map(|v| parse_num("WEBHOOK_RATE_PER_SECOND", &v))
+            .transpose()?
+            .unwrap_or(10.0);
+        if !(webhook_rate_per_second.is_finite() && webhook_rate_per_second > 0.0) {
+            return Err(invalid("WEBHOOK_RATE_PER_SECOND", "must be a number above 0"));
+        }
+        let webhook_burst: u32 = src
+            .get("WEBHOOK_BURST")
+            .map(|v| parse_num("WEBHOOK_BURST", &v))
+            .transpose()?
+            .unwrap_or(50);
+        if webhook_burst == 0 {
+            return Err(invalid("WEBHOOK_BURST", "must be at least 1"));
+        }
         Ok(Self {
             bind_addr,
             database_url,
@@ -318,6 +340,8 @@ impl Config {
             job_lease,
             ws_recheck,
             image_format,
+            webhook_rate_per_second,
+            webhook_burst,
         })
     }
 

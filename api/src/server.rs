@@ -7,7 +7,7 @@ use axum::extract::{MatchedPath, Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use tracing::Instrument as _;
 
 /// What every handler gets: the state and the schema.
@@ -26,6 +26,7 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
+        .route("/webhooks/leads/{source_id}", post(crate::leads::webhook::ingest))
         .merge(crate::storage::routes())
         .layer(middleware::from_fn_with_state(server.clone(), request_context))
         .with_state(server)

@@ -24,6 +24,7 @@ pub async fn build_state(config: Config) -> anyhow::Result<AppState> {
     let (storage, fs_storage) = crate::storage::from_config(&config).await?;
     let text = crate::pipeline::text_provider(&config);
     let images = crate::images::provider_from_config(&config)?;
+    let webhook_limiter = webhook_limiter(&config).await?;
     Ok(AppState::new(Inner {
         config,
         pool,
@@ -39,7 +40,19 @@ pub async fn build_state(config: Config) -> anyhow::Result<AppState> {
         jobs: Default::default(),
         text,
         images,
+        webhook_limiter,
     }))
+}
+
+async fn webhook_limiter(config: &Config) -> anyhow::Result<crate::leads::RateLimiter> {
+    const PREFIX: &str = "campaign-studio:ratelimit:webhook";
+    let (rate, burst) = (config.webhook_rate_per_second, config.webhook_burst);
+    Ok(match &config.redis_url {
+        Some(url) => crate::leads::RateLimiter::with_redis(url.expose(), PREFIX, rate, burst)
+            .await
+            .context("cannot connect to REDIS_URL")?,
+        None => crate::leads::RateLimiter::in_process(PREFIX, rate, burst),
+    })
 }
 
 /// A running HTTP server.

@@ -36,6 +36,8 @@ pub struct Inner {
     pub text: Arc<dyn crate::pipeline::provider::TextProvider>,
     /// Paints the source picture an image set is rendered from.
     pub images: Arc<dyn crate::images::SourceImageProvider>,
+    /// Per-source rate limit of lead webhooks.
+    pub webhook_limiter: crate::leads::RateLimiter,
 }
 
 impl AppState {

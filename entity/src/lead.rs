@@ -18,6 +18,7 @@ pub struct Model {
     pub stage: String,
     pub score: i32,
     pub tags: Vec<String>,
+    pub manual_tags: Vec<String>,
     #[sea_orm(column_type = "JsonBinary")]
     pub attributes: Json,
     pub created_at: DateTimeUtc,

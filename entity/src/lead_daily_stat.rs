@@ -13,6 +13,8 @@ pub struct Model {
     pub day: Date,
     #[sea_orm(primary_key, auto_increment = false)]
     pub stage: String,
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub shard: i16,
     pub count: i32,
 }
 

@@ -40,7 +40,10 @@ CREATE TABLE leads (
   phone text,
   stage text NOT NULL DEFAULT 'NEW' CHECK (stage IN ('NEW', 'QUALIFIED', 'CONTACTED', 'CONVERTED', 'DISQUALIFIED')),
   score int NOT NULL DEFAULT 0,
+  -- what Lead.tags shows: manual_tags, then the tags of the scoring rules that matched
   tags text[] NOT NULL DEFAULT '{{}}',
+  -- tags set by people (updateLead); kept apart so re-scoring never drops them
+  manual_tags text[] NOT NULL DEFAULT '{{}}',
   attributes jsonb NOT NULL DEFAULT '{{}}',
   created_at timestamptz NOT NULL DEFAULT clock_timestamp(),
   updated_at timestamptz NOT NULL DEFAULT clock_timestamp(),
@@ -72,20 +75,27 @@ CREATE INDEX lead_scoring_rules_order_idx ON lead_scoring_rules (org_id, created
 {rules}
 
 -- Leads created per campaign, day and current stage (unattributed leads under the nil uuid).
+-- Each count is split over 64 shards picked by the lead's id and summed on
+-- read: with one row per (campaign, day, stage), every lead of a busy campaign
+-- would queue on that row's lock until the previous writer committed.
 CREATE TABLE lead_daily_stats (
   org_id uuid NOT NULL REFERENCES orgs(id) ON DELETE CASCADE,
   campaign_key uuid NOT NULL,
   day date NOT NULL,
   stage text NOT NULL,
+  shard smallint NOT NULL DEFAULT 0 CHECK (shard BETWEEN 0 AND 63),
   count int NOT NULL DEFAULT 0,
-  PRIMARY KEY (org_id, campaign_key, day, stage)
+  PRIMARY KEY (org_id, campaign_key, day, stage, shard)
 );
 {stats}
 
 -- Keeps lead_daily_stats in step with every write to leads, whichever code
 -- path made it. Runs as the caller, so under the caller's RLS context.
 CREATE FUNCTION cs_lead_stats() RETURNS trigger LANGUAGE plpgsql AS $$
-DECLARE nil uuid := '00000000-0000-0000-0000-000000000000';
+DECLARE
+  nil uuid := '00000000-0000-0000-0000-000000000000';
+  -- the id never changes, so a lead's decrement finds the shard of its increment
+  lead_shard smallint := get_byte(uuid_send(NEW.id), 15) % 64;
 BEGIN
   IF TG_OP = 'UPDATE' THEN
     IF OLD.stage = NEW.stage AND OLD.campaign_id IS NOT DISTINCT FROM NEW.campaign_id THEN
@@ -93,11 +103,11 @@ BEGIN
     END IF;
     UPDATE lead_daily_stats SET count = count - 1
       WHERE org_id = OLD.org_id AND campaign_key = coalesce(OLD.campaign_id, nil)
-        AND day = (OLD.created_at AT TIME ZONE 'UTC')::date AND stage = OLD.stage;
+        AND day = (OLD.created_at AT TIME ZONE 'UTC')::date AND stage = OLD.stage AND shard = lead_shard;
   END IF;
-  INSERT INTO lead_daily_stats AS s (org_id, campaign_key, day, stage, count)
-    VALUES (NEW.org_id, coalesce(NEW.campaign_id, nil), (NEW.created_at AT TIME ZONE 'UTC')::date, NEW.stage, 1)
-    ON CONFLICT (org_id, campaign_key, day, stage) DO UPDATE SET count = s.count + 1;
+  INSERT INTO lead_daily_stats AS s (org_id, campaign_key, day, stage, shard, count)
+    VALUES (NEW.org_id, coalesce(NEW.campaign_id, nil), (NEW.created_at AT TIME ZONE 'UTC')::date, NEW.stage, lead_shard, 1)
+    ON CONFLICT (org_id, campaign_key, day, stage, shard) DO UPDATE SET count = s.count + 1;
   RETURN NEW;
 END $$;
 CREATE TRIGGER leads_stats AFTER INSERT OR UPDATE OF stage, campaign_id ON leads

@@ -259,8 +259,11 @@ async fn pooled_connections_never_leak_a_tenant() {
         .await;
     }
     let q = "{ org { id brandKit { voice } } auditLog { nodes { targetId } } }";
+    // 200 requests, 20 in flight at a time over the 2 connections.
+    let gate = std::sync::Arc::new(tokio::sync::Semaphore::new(20));
     let mut tasks = Vec::new();
     for i in 0..200 {
+        let gate = gate.clone();
         let (caller, org, voice, other) = if i % 2 == 0 {
             (a.clone(), org_a.clone(), "voice-of-a", org_b.clone())
         } else {
@@ -269,6 +272,7 @@ async fn pooled_connections_never_leak_a_tenant() {
         let http = app.http.clone();
         let url = format!("{}/graphql", app.base);
         tasks.push(tokio::spawn(async move {
+            let _permit = gate.acquire().await.unwrap();
             let body: serde_json::Value = caller
                 .post(&http, &url)
                 .json(&json!({ "query": q }))

@@ -12,6 +12,7 @@ mod credits;
 mod http_surface;
 mod images;
 mod jobs;
+mod leads;
 mod processes;
 mod rls;
 mod schema;

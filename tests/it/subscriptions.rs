@@ -450,3 +450,41 @@ async fn a_slow_subscriber_never_blocks_others() {
         "every event once, in order"
     );
 }
+
+#[tokio::test]
+async fn lead_captured_reaches_the_leads_org_only() {
+    let app = spawn_app().await;
+    let (org_a, a) = app.org_with_owner("la@ws.test", "leads-a").await;
+    let (org_b, b) = app.org_with_owner("lb@ws.test", "leads-b").await;
+    let mut ws_a = WsClient::open(&app.base, a.token.as_deref().unwrap(), Some(&org_a)).await;
+    ws_a.subscribe(
+        "l",
+        "subscription { leadCaptured { id name email score campaign { id } } }",
+        json!({}),
+    )
+    .await;
+    let mut ws_b = WsClient::open(&app.base, b.token.as_deref().unwrap(), Some(&org_b)).await;
+    ws_b.subscribe("l", "subscription { leadCaptured { id } }", json!({}))
+        .await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let body = app
+        .gql(
+            &a,
+            "mutation($i: CreateLeadInput!) { createLead(input: $i) { lead { id } } }",
+            json!({ "i": { "name": "Ada", "email": "ada@example.com" } }),
+        )
+        .await;
+    let lead = data_of(&body)["createLead"]["lead"]["id"].clone();
+    match ws_a.next_for("l", SECS).await {
+        Next::Msg(m) => {
+            assert_eq!(m["payload"]["data"]["leadCaptured"]["id"], lead, "{m}");
+            assert_eq!(m["payload"]["data"]["leadCaptured"]["email"], "ada@example.com");
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(
+        ws_b.next(Duration::from_millis(800)).await,
+        Next::Timeout,
+        "org B hears nothing of org A's leads"
+    );
+}

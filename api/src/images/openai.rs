@@ -86,7 +86,10 @@ impl OpenAiImages {
                 .image_model
                 .clone()
                 .unwrap_or_else(|| DEFAULT_IMAGE_MODEL.to_owned()),
-            retry: RetryPolicy::default(),
+            retry: RetryPolicy {
+                max_attempts: cfg.max_attempts,
+                ..RetryPolicy::default()
+            },
             jitter: AtomicU64::new(seed),
         })
     }

@@ -84,6 +84,7 @@ async fn serve(steps: Vec<Step>, timeout: Duration) -> (OpenAiImages, Arc<Script
         model: "gpt-4o-mini".into(),
         image_model: Some("img-model-x".into()),
         timeout,
+        max_attempts: 3,
     };
     let client = OpenAiImages::from_config(&cfg).unwrap().with_retry(RetryPolicy {
         max_attempts: 3,
@@ -200,6 +201,7 @@ fn backoff_grows_exponentially_with_bounded_jitter() {
         model: "m".into(),
         image_model: None,
         timeout: Duration::from_secs(1),
+        max_attempts: 3,
     };
     let client = OpenAiImages::from_config(&cfg).unwrap();
     assert_eq!(client.model(), DEFAULT_IMAGE_MODEL);

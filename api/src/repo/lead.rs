@@ -29,13 +29,16 @@ pub struct LeadRow {
     pub phone: Option<String>,
     pub stage: String,
     pub score: i32,
+    /// Manual tags, then rule tags (what `Lead.tags` shows).
     pub tags: Vec<String>,
+    /// The tags people set with updateLead.
+    pub manual_tags: Vec<String>,
     pub attributes: serde_json::Value,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
 
-pub const LEAD_COLS: &str = "id, org_id, source_id, campaign_id, external_id, name, email, phone, stage, score, tags, attributes, created_at, updated_at";
+pub const LEAD_COLS: &str = "id, org_id, source_id, campaign_id, external_id, name, email, phone, stage, score, tags, manual_tags, attributes, created_at, updated_at";
 
 #[derive(Clone, Debug, FromQueryResult)]
 pub struct RuleRow {
@@ -126,6 +129,21 @@ pub async fn lock(db: &impl ConnectionTrait, id: Uuid) -> Result<Option<LeadRow>
     .await
 }
 
+/// Whether the campaign is visible in this transaction (so: in its org).
+pub async fn campaign_exists(db: &impl ConnectionTrait, org_id: Uuid, id: Uuid) -> Result<bool, DbErr> {
+    #[derive(FromQueryResult)]
+    struct Found {
+        found: bool,
+    }
+    Ok(one::<Found>(
+        db,
+        "SELECT EXISTS (SELECT 1 FROM campaigns WHERE org_id = $1 AND id = $2) AS found",
+        [org_id.into(), id.into()],
+    )
+    .await?
+    .is_some_and(|f| f.found))
+}
+
 /// What a lead is created or updated with (already validated and scored).
 pub struct LeadWrite {
     pub source_id: Option<Uuid>,
@@ -135,11 +153,15 @@ pub struct LeadWrite {
     pub email: Option<String>,
     pub phone: Option<String>,
     pub attributes: serde_json::Value,
+    /// Score and tags of a new lead; an existing one is re-scored by the caller.
+    pub score: i32,
+    pub tags: Vec<String>,
 }
 
 /// Inserts a lead, or (same source and external id) updates the existing
-/// one: one row per external id, also when deliveries race. Returns the row
-/// and whether it was new.
+/// one: one row per external id, also when deliveries race (the row lock
+/// taken by ON CONFLICT is held until commit, so the caller may re-score the
+/// merged row safely). Returns the row and whether it was new.
 pub async fn upsert(db: &impl ConnectionTrait, org_id: Uuid, w: &LeadWrite) -> Result<(LeadRow, bool), DbErr> {
     let conflict = match (w.source_id, &w.external_id) {
         (Some(_), Some(_)) => {
@@ -166,8 +188,8 @@ pub async fn upsert(db: &impl ConnectionTrait, org_id: Uuid, w: &LeadWrite) -> R
         inserted: bool,
     }
     let sql = format!(
-        "INSERT INTO leads (org_id, source_id, campaign_id, external_id, name, email, phone, attributes)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) {update}
+        "INSERT INTO leads (org_id, source_id, campaign_id, external_id, name, email, phone, attributes, score, tags)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) {update}
          RETURNING {LEAD_COLS}, (xmax = 0) AS inserted"
     );
     let stmt = super::stmt(
@@ -181,6 +203,8 @@ pub async fn upsert(db: &impl ConnectionTrait, org_id: Uuid, w: &LeadWrite) -> R
             w.email.clone().into(),
             w.phone.clone().into(),
             w.attributes.clone().into(),
+            w.score.into(),
+            w.tags.clone().into(),
         ],
     );
     let row = db
@@ -206,27 +230,30 @@ pub async fn set_score(
     .await
 }
 
-pub async fn update(
-    db: &impl ConnectionTrait,
-    id: Uuid,
-    stage: Option<&str>,
-    manual_tags: Option<&[String]>,
-    attributes: Option<&serde_json::Value>,
-) -> Result<Option<LeadRow>, DbErr> {
+/// The new state of a lead edited by a person (merged and scored by the caller).
+pub struct LeadEdit {
+    pub stage: String,
+    pub manual_tags: Vec<String>,
+    pub attributes: serde_json::Value,
+    pub score: i32,
+    pub tags: Vec<String>,
+}
+
+pub async fn update(db: &impl ConnectionTrait, id: Uuid, e: &LeadEdit) -> Result<Option<LeadRow>, DbErr> {
     one(
         db,
         &format!(
-            "UPDATE leads SET stage = coalesce($2, stage),
-                    tags = coalesce($3, tags),
-                    attributes = CASE WHEN $4::jsonb IS NULL THEN attributes ELSE attributes || $4::jsonb END,
+            "UPDATE leads SET stage = $2, manual_tags = $3, attributes = $4, score = $5, tags = $6,
                     updated_at = clock_timestamp()
               WHERE id = $1 RETURNING {LEAD_COLS}"
         ),
         [
             id.into(),
-            stage.map(str::to_string).into(),
-            manual_tags.map(<[String]>::to_vec).into(),
-            attributes.cloned().into(),
+            e.stage.clone().into(),
+            e.manual_tags.clone().into(),
+            e.attributes.clone().into(),
+            e.score.into(),
+            e.tags.clone().into(),
         ],
     )
     .await
@@ -355,8 +382,9 @@ pub async fn daily_stats(
 ) -> Result<Vec<DailyStat>, DbErr> {
     all(
         db,
-        "SELECT day, stage, count FROM lead_daily_stats
-          WHERE org_id = $1 AND campaign_key = $2 AND day BETWEEN $3 AND $4 AND count > 0
+        "SELECT day, stage, sum(count)::int AS count FROM lead_daily_stats
+          WHERE org_id = $1 AND campaign_key = $2 AND day BETWEEN $3 AND $4
+          GROUP BY day, stage HAVING sum(count) > 0
           ORDER BY day, stage",
         [org_id.into(), campaign_id.into(), from.into(), to.into()],
     )

@@ -4,7 +4,12 @@
 use api::config::Secret;
 use sqlx::{Connection, PgConnection};
 
-pub const TEMPLATE: &str = "cs_test_template";
+/// The template's name carries the migrations' fingerprint, so worktrees
+/// (or branches) with different migrations sharing one Postgres each keep
+/// their own template instead of dropping each other's.
+pub fn template() -> String {
+    format!("cs_test_template_{}", fingerprint())
+}
 
 pub fn env(name: &str) -> String {
     std::env::var(name).unwrap_or_else(|_| panic!("{name} must be set (run scripts/test.sh, which sets it)"))
@@ -38,30 +43,31 @@ async fn ensure_template(owner_url: &str, app_url: &str) {
         .await
         .expect("lock");
     let fp = format!("fp:{}", fingerprint());
+    let template = template();
     let current: Option<Option<String>> =
         sqlx::query_scalar("SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = $1")
-            .bind(TEMPLATE)
+            .bind(&template)
             .fetch_optional(&mut admin)
             .await
             .expect("read template");
     if current.flatten().as_deref() != Some(fp.as_str()) {
         sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
-            "DROP DATABASE IF EXISTS {TEMPLATE} WITH (FORCE)"
+            "DROP DATABASE IF EXISTS {template} WITH (FORCE)"
         )))
         .execute(&mut admin)
         .await
         .expect("drop template");
-        sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {TEMPLATE}")))
+        sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {template}")))
             .execute(&mut admin)
             .await
             .expect("create template");
         api::startup::migrate(
-            &Secret::new(with_db(owner_url, TEMPLATE)),
-            &Secret::new(with_db(app_url, TEMPLATE)),
+            &Secret::new(with_db(owner_url, &template)),
+            &Secret::new(with_db(app_url, &template)),
         )
         .await
         .expect("migrate template");
-        sqlx::raw_sql(sqlx::AssertSqlSafe(format!("COMMENT ON DATABASE {TEMPLATE} IS '{fp}'")))
+        sqlx::raw_sql(sqlx::AssertSqlSafe(format!("COMMENT ON DATABASE {template} IS '{fp}'")))
             .execute(&mut admin)
             .await
             .expect("mark template");
@@ -86,13 +92,14 @@ impl TestDb {
         let app = env("DATABASE_URL");
         ensure_template(&owner, &app).await;
         let name = format!("cs_t_{}", uuid::Uuid::new_v4().simple());
+        let template = template();
         let mut admin = PgConnection::connect(&with_db(&owner, "postgres"))
             .await
             .expect("connect as owner");
         // Cloning waits if another process is connected to the template.
         for attempt in 0..50 {
             let r = sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
-                "CREATE DATABASE {name} TEMPLATE {TEMPLATE}"
+                "CREATE DATABASE {name} TEMPLATE {template}"
             )))
             .execute(&mut admin)
             .await;

@@ -5,6 +5,7 @@
 mod campaign;
 mod credits;
 mod job;
+mod lead;
 mod org;
 
 use async_graphql::MergedObject;
@@ -16,5 +17,6 @@ pub struct MutationRoot(
     org::LogoMutation,
     campaign::CampaignMutation,
     job::JobMutation,
+    lead::LeadMutation,
     credits::CreditsMutation,
 );

@@ -373,11 +373,18 @@ impl LogoMutation {
     /// ADMIN or OWNER. A PNG, JPEG or WebP (told by its bytes, not its name)
     /// of at most 5 MB and 4096 x 4096 pixels, stored as a LOGO asset and set
     /// on the brand kit. Use the GraphQL multipart request spec.
-    async fn upload_brand_logo(&self, ctx: &Context<'_>, input: UploadBrandLogoInput) -> Result<UploadBrandLogoPayload> {
+    async fn upload_brand_logo(
+        &self,
+        ctx: &Context<'_>,
+        input: UploadBrandLogoInput,
+    ) -> Result<UploadBrandLogoPayload> {
         use std::io::Read as _;
         let rc = req(ctx)?;
         let org = rc.require_role(Role::Admin)?;
-        let upload = input.file.value(ctx).map_err(|_| AppError::validation("file", "the upload is missing"))?;
+        let upload = input
+            .file
+            .value(ctx)
+            .map_err(|_| AppError::validation("file", "the upload is missing"))?;
         let mut bytes = Vec::new();
         upload
             .into_read()
@@ -391,7 +398,11 @@ impl LogoMutation {
         let state = crate::graphql::state(ctx)?;
         let key = crate::storage::object_key(org.org_id, "logos", &format!("{}.png", uuid::Uuid::new_v4()));
         let size = logo.png_bytes.len() as i64;
-        state.storage.put(&key, logo.png_bytes, "image/png").await.map_err(AppError::Internal)?;
+        state
+            .storage
+            .put(&key, logo.png_bytes, "image/png")
+            .await
+            .map_err(AppError::Internal)?;
         let tx = tx(ctx).await?;
         let asset = repo::asset::insert(
             &*tx,
@@ -412,10 +423,22 @@ impl LogoMutation {
         )
         .await
         .map_err(AppError::from)?;
-        repo::org::set_logo(&*tx, org.org_id, asset.id).await.map_err(AppError::from)?;
-        audit::record(&*tx, org, rc.actor(), "brand_kit.logo", "Asset", Some(asset.id), json!({ "bytes": size, "width": logo.width, "height": logo.height }))
+        repo::org::set_logo(&*tx, org.org_id, asset.id)
             .await
             .map_err(AppError::from)?;
-        Ok(UploadBrandLogoPayload { asset: types::Asset(asset) })
+        audit::record(
+            &*tx,
+            org,
+            rc.actor(),
+            "brand_kit.logo",
+            "Asset",
+            Some(asset.id),
+            json!({ "bytes": size, "width": logo.width, "height": logo.height }),
+        )
+        .await
+        .map_err(AppError::from)?;
+        Ok(UploadBrandLogoPayload {
+            asset: types::Asset(asset),
+        })
     }
 }

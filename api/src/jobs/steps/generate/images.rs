@@ -31,10 +31,17 @@ async fn brand(run: &JobRun) -> Result<(Brand, Option<uuid::Uuid>), JobError> {
         None => None,
     };
     tx.commit().await?;
-    let (primary, secondary) = kit.map(|k| (k.primary_color, k.secondary_color)).unwrap_or_else(|| ("#1F6FEB".into(), "#F5A623".into()));
+    let (primary, secondary) = kit
+        .map(|k| (k.primary_color, k.secondary_color))
+        .unwrap_or_else(|| ("#1F6FEB".into(), "#F5A623".into()));
     let logo_image = match &logo {
         Some(asset) => {
-            let bytes = run.state.storage.get(&asset.object_key).await.map_err(|e| JobError::Retryable(format!("reading the logo failed: {e}")))?;
+            let bytes = run
+                .state
+                .storage
+                .get(&asset.object_key)
+                .await
+                .map_err(|e| JobError::Retryable(format!("reading the logo failed: {e}")))?;
             let img = tokio::task::spawn_blocking(move || image::load_from_memory(&bytes).map(|i| i.to_rgba8()))
                 .await
                 .map_err(|e| JobError::Retryable(e.to_string()))?
@@ -69,24 +76,37 @@ pub(crate) async fn render_angle(
     let tx = run.begin().await?;
     let existing = repo::asset::images_of_angle(&tx, angle.id).await?;
     tx.commit().await?;
-    if existing.iter().any(|a| a.provenance.as_ref().is_some_and(|p| p["inputHash"] == hash.as_str())) {
+    if existing
+        .iter()
+        .any(|a| a.provenance.as_ref().is_some_and(|p| p["inputHash"] == hash.as_str()))
+    {
         return Ok(0); // made by an earlier run with the same inputs
     }
     let prompt = format!("{product}: {} — {}", angle.title, angle.hook);
     let source = provider.source(&prompt, cache::seed_of(&hash), brand).await?;
     let (headline, render_brand) = (angle.title.clone(), brand.clone());
-    let rendered = tokio::task::spawn_blocking(move || render_set_with(&source, &render_brand, &headline, &[format], &RenderOptions::default()))
-        .await
-        .map_err(|e| JobError::Retryable(e.to_string()))?
-        .map_err(|e| JobError::Fatal(format!("rendering failed: {e:#}")))?;
+    let rendered = tokio::task::spawn_blocking(move || {
+        render_set_with(&source, &render_brand, &headline, &[format], &RenderOptions::default())
+    })
+    .await
+    .map_err(|e| JobError::Retryable(e.to_string()))?
+    .map_err(|e| JobError::Fatal(format!("rendering failed: {e:#}")))?;
     let provenance = json!({ "provider": provider.provider(), "model": provider.model(), "promptVersion": "images-1",
                               "inputHash": hash, "jobId": run.job.id });
     // Files first (a retry overwrites them with the same bytes), rows after.
     let mut stored = Vec::new();
     for r in &rendered {
         let ext = if r.mime == "image/png" { "png" } else { "jpg" };
-        let key = crate::storage::object_key(run.org_id, "images", &format!("{}-{}-{}.{ext}", angle.id, r.ratio.as_str().to_lowercase(), &hash[..12]));
-        run.state.storage.put(&key, r.bytes.clone(), r.mime).await.map_err(|e| JobError::Retryable(format!("storing an image failed: {e}")))?;
+        let key = crate::storage::object_key(
+            run.org_id,
+            "images",
+            &format!("{}-{}-{}.{ext}", angle.id, r.ratio.as_str().to_lowercase(), &hash[..12]),
+        );
+        run.state
+            .storage
+            .put(&key, r.bytes.clone(), r.mime)
+            .await
+            .map_err(|e| JobError::Retryable(format!("storing an image failed: {e}")))?;
         stored.push((r, key));
     }
     let tx = run.begin().await?;
@@ -116,7 +136,13 @@ pub(crate) async fn render_angle(
         )
         .await?;
         if asset.created_at >= run.job.created_at {
-            run.artifact(&tx, "Asset", asset.id, Some(format!("{} image for \"{}\"", r.ratio.as_str(), angle.title))).await?;
+            run.artifact(
+                &tx,
+                "Asset",
+                asset.id,
+                Some(format!("{} image for \"{}\"", r.ratio.as_str(), angle.title)),
+            )
+            .await?;
             created += 1;
         }
     }
@@ -165,7 +191,10 @@ impl Step for RegenerateSet {
             .and_then(|s| s.parse().ok())
             .ok_or_else(|| JobError::Fatal("the job names no angle".into()))?;
         let tx = run.begin().await?;
-        let angle = repo::campaign::angles_by_ids(&tx, &[angle_id]).await?.into_iter().next();
+        let angle = repo::campaign::angles_by_ids(&tx, &[angle_id])
+            .await?
+            .into_iter()
+            .next();
         let campaign = match &angle {
             Some(a) => repo::campaign::get(&tx, a.campaign_id).await?,
             None => None,
