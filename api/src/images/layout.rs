@@ -1,8 +1,10 @@
 //! Where things go on one canvas: crop window, logo corner, text box.
 //!
-//! Rule: the headline sits on the edge opposite the logo (bottom when the
-//! logo is in a top corner or absent, top when the logo had to go to a
-//! bottom corner), so the logo never overlaps the text box or its scrim.
+//! Rules: the logo takes the least busy corner; the headline takes the top
+//! or bottom band, whichever hides less of the salient subject (bottom
+//! unless the top is clearly calmer). When both end up on the same edge the
+//! text box gives up the logo's columns plus a margin, so the logo never
+//! overlaps the text.
 
 use super::logo::{choose_corner, logo_size, margin};
 use super::saliency::Analysis;
@@ -63,13 +65,25 @@ pub(crate) fn plan(analysis: &Analysis, w: u32, h: u32, logo_dims: Option<(u32, 
         let corner = choose_corner(w, h, size, m, |r| analysis.busyness(to_source(r, crop, w, h)));
         (corner.place(w, h, size.0, size.1, m), corner)
     });
-    let text_at_top = logo.is_some_and(|(_, c)| !c.is_top());
     let box_h = text_box_height(w, h);
+    let band_h = (box_h + 3 * m).min(h);
+    let salience = |y: u32| analysis.salience(to_source(Rect::new(0, y, w, band_h), crop, w, h));
+    let text_at_top = salience(0) < 0.8 * salience(h - band_h);
     let y = if text_at_top { m } else { h.saturating_sub(m + box_h) };
+    let mut text_box = Rect::new(m, y, w.saturating_sub(2 * m), box_h);
+    if let Some((r, corner)) = logo
+        && corner.is_top() == text_at_top
+    {
+        let give_up = (r.width + m).min(text_box.width);
+        text_box.width -= give_up;
+        if corner.is_left() {
+            text_box.x += give_up;
+        }
+    }
     Layout {
         crop,
         logo,
-        text_box: Rect::new(m, y, w.saturating_sub(2 * m), box_h),
+        text_box,
         text_at_top,
         margin: m,
     }
@@ -101,19 +115,14 @@ pub(crate) fn check_rules(layout: &Layout, w: u32, h: u32) {
         };
         assert!(x_ok && y_ok, "logo {logo:?} not at the {corner:?} margin box");
         assert!(logo.right() <= w / 2 || logo.x >= w / 2 || logo.width > w / 2);
-        // Never over the text box, and at least one margin away from it vertically.
-        assert_eq!(
-            logo.intersection_area(&layout.text_box),
-            0,
-            "logo {logo:?} overlaps {:?}",
-            layout.text_box
+        // Never over the text box, and at least one margin away from it.
+        let t = layout.text_box;
+        let apart_x = logo.right() + m <= t.x || t.right() + m <= logo.x;
+        let apart_y = logo.bottom() + m <= t.y || t.bottom() + m <= logo.y;
+        assert!(
+            apart_x || apart_y,
+            "logo {logo:?} is within {m} px of the text box {t:?}"
         );
-        let gap = if corner.is_top() {
-            layout.text_box.y.saturating_sub(logo.bottom())
-        } else {
-            logo.y.saturating_sub(layout.text_box.bottom())
-        };
-        assert!(gap >= m, "logo and text only {gap} px apart");
     }
 }
 
@@ -137,7 +146,7 @@ mod tests {
     }
 
     #[test]
-    fn the_logo_goes_to_the_quiet_corner_and_the_text_to_the_other_edge() {
+    fn the_logo_goes_to_the_quiet_corner_and_keeps_clear_of_the_text() {
         for quiet in Corner::ALL {
             let src = three_busy_corners(2048, 2048, quiet);
             let analysis = analyse(&src);
@@ -146,7 +155,20 @@ mod tests {
                 let layout = plan(&analysis, w, h, Some((240, 120)));
                 let (_, corner) = layout.logo.unwrap();
                 assert_eq!(corner, quiet, "{ratio}");
-                assert_eq!(layout.text_at_top, !quiet.is_top(), "{ratio}");
+                check_rules(&layout, w, h);
+            }
+        }
+    }
+
+    #[test]
+    fn the_text_band_avoids_the_subject() {
+        use crate::images::saliency::tests::planted;
+        for (cy, expect_top) in [(300.0, false), (1750.0, true)] {
+            let analysis = analyse(&planted(2048, 2048, 700.0, cy, 160.0));
+            for ratio in Ratio::ALL {
+                let (w, h) = ratio.size();
+                let layout = plan(&analysis, w, h, Some((240, 120)));
+                assert_eq!(layout.text_at_top, expect_top, "{ratio}: subject at y={cy}");
                 check_rules(&layout, w, h);
             }
         }

@@ -60,7 +60,7 @@ fn every_canvas_follows_the_layout_rules_and_shows_the_logo() {
             crop: r.crop,
             logo: Some((logo, corner)),
             text_box: r.text_box,
-            text_at_top: !corner.is_top(),
+            text_at_top: r.text_box.y < r.height / 2,
             margin: crate::images::logo::margin(r.width, r.height),
         };
         check_rules(&layout, r.width, r.height);

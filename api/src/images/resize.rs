@@ -1,6 +1,7 @@
 //! Lanczos3 resizing through `fast_image_resize` (SIMD, chosen at run time).
 //! `image::imageops::resize` does the same maths in f32 with a column-major
-//! inner loop and was about 10x slower per ratio in `bench_images --compare-resize`.
+//! inner loop and was 14-22x slower for the four crops of a set in
+//! `bench_images --compare-resize` (e.g. 1037 ms against 73 ms).
 
 use super::Rect;
 use anyhow::Context as _;

@@ -188,7 +188,16 @@ impl Analysis {
     /// Mean local contrast of the source pixels under `region` (source
     /// coordinates); how "busy" that part of the picture is.
     pub(crate) fn busyness(&self, region: Rect) -> f32 {
-        let to_grid = |v: u32, src: u32, grid: u32| (u64::from(v) * u64::from(grid) / u64::from(src.max(1))) as u32;
+        self.mean_over(&self.edges, region)
+    }
+
+    /// Mean saliency (0..=1) under `region` (source coordinates).
+    pub(crate) fn salience(&self, region: Rect) -> f32 {
+        self.mean_over(&self.saliency, region)
+    }
+
+    fn mean_over(&self, grid: &[f32], region: Rect) -> f32 {
+        let to_grid = |v: u32, src: u32, cells: u32| (u64::from(v) * u64::from(cells) / u64::from(src.max(1))) as u32;
         let x0 = to_grid(region.x, self.src_w, self.grid_w).min(self.grid_w - 1);
         let y0 = to_grid(region.y, self.src_h, self.grid_h).min(self.grid_h - 1);
         let x1 = to_grid(region.right(), self.src_w, self.grid_w).clamp(x0 + 1, self.grid_w);
@@ -196,7 +205,7 @@ impl Analysis {
         let mut sum = 0f32;
         for y in y0..y1 {
             let row = (y * self.grid_w) as usize;
-            sum += self.edges[row + x0 as usize..row + x1 as usize].iter().sum::<f32>();
+            sum += grid[row + x0 as usize..row + x1 as usize].iter().sum::<f32>();
         }
         sum / ((x1 - x0) * (y1 - y0)) as f32
     }
@@ -262,7 +271,7 @@ fn slide(profile: &[f32], len: u32, win: u32) -> u32 {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::images::Ratio;
     use image::Rgb;
