@@ -92,6 +92,8 @@ DO \$\$ BEGIN
     CREATE ROLE cs_app LOGIN PASSWORD 'cs_app' NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE;
   END IF;
 END \$\$;
+-- lets the owner drop test databases the application role is still connected to
+GRANT pg_signal_backend TO cs_owner;
 SQL
   local db="${CS_DATABASE:-campaign_studio}"
   if [ -z "$(admin_psql -c "SELECT 1 FROM pg_database WHERE datname = '$db'")" ]; then

@@ -22,10 +22,18 @@ if [ "${SKIP_LINT:-0}" != 1 ]; then
   cargo clippy -q --workspace --all-targets -- -D warnings
 fi
 
-# Test databases are clones of a migrated template; drop leftovers of
-# earlier runs (a killed run cannot clean up after itself).
-psql "$MIGRATION_DATABASE_URL" -qAt -c "SELECT datname FROM pg_database WHERE datname LIKE 'cs_t_%'" 2>/dev/null \
-  | while read -r db; do psql "$MIGRATION_DATABASE_URL" -qc "DROP DATABASE IF EXISTS \"$db\" WITH (FORCE)" >/dev/null 2>&1 || true; done
+# Test databases are clones of a migrated template, each dropped by its
+# test; a killed run cannot clean up, so drop leftovers older than two
+# hours (the name carries the creation time; younger ones may belong to a
+# run still going).
+cutoff=$(( $(date +%s) - 7200 ))
+psql "$MIGRATION_DATABASE_URL" -qAt -c "SELECT datname FROM pg_database WHERE datname ~ '^cs_t_[0-9]+_'" 2>/dev/null \
+  | while read -r db; do
+      created=${db#cs_t_}; created=${created%%_*}
+      if [ "$created" -lt "$cutoff" ]; then
+        psql "$MIGRATION_DATABASE_URL" -qc "DROP DATABASE IF EXISTS \"$db\" WITH (FORCE)" >/dev/null 2>&1 || true
+      fi
+    done
 
 export TEST_REDIS_URL="$REDIS_URL"
 unset REDIS_URL

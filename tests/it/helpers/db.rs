@@ -91,7 +91,12 @@ impl TestDb {
         let owner = env("MIGRATION_DATABASE_URL");
         let app = env("DATABASE_URL");
         ensure_template(&owner, &app).await;
-        let name = format!("cs_t_{}", uuid::Uuid::new_v4().simple());
+        // The creation time in the name lets scripts/test.sh drop what a
+        // killed run left behind without touching a run still going.
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        let name = format!("cs_t_{now}_{}", &uuid::Uuid::new_v4().simple().to_string()[..16]);
         let template = template();
         let mut admin = PgConnection::connect(&with_db(&owner, "postgres"))
             .await
@@ -140,12 +145,14 @@ impl Drop for TestDb {
                 .build()
                 .expect("runtime");
             rt.block_on(async {
-                if let Ok(mut c) = PgConnection::connect(&owner).await {
-                    let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
-                        "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
-                    )))
-                    .execute(&mut c)
-                    .await;
+                match PgConnection::connect(&owner).await {
+                    Ok(mut c) => {
+                        let sql = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");
+                        if let Err(e) = sqlx::raw_sql(sqlx::AssertSqlSafe(sql)).execute(&mut c).await {
+                            eprintln!("dropping {name}: {e}");
+                        }
+                    }
+                    Err(e) => eprintln!("dropping {name}: {e}"),
                 }
             });
         })
