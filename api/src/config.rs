@@ -111,6 +111,8 @@ pub struct Config {
     pub job_lease: Duration,
     /// How often an open WebSocket's credentials are checked again.
     pub ws_recheck: Duration,
+    /// Browser origins allowed to call the API (CORS); empty: same origin only.
+    pub cors_origins: Vec<String>,
     pub image_format: crate::images::OutputFormat,
     /// Lead webhooks are rate limited per source with a token bucket that
     /// refills at `WEBHOOK_RATE_PER_SECOND` tokens a second (default 10) and
@@ -302,6 +304,25 @@ impl Config {
                 .unwrap_or(30)
                 .max(1),
         );
+        let cors_origins: Vec<String> = src
+            .get("CORS_ALLOWED_ORIGINS")
+            .map(|v| {
+                v.split(',')
+                    .map(|o| o.trim().trim_end_matches('/').to_string())
+                    .filter(|o| !o.is_empty())
+                    .collect()
+            })
+            .unwrap_or_default();
+        for o in &cors_origins {
+            let u =
+                url::Url::parse(o).map_err(|_| invalid("CORS_ALLOWED_ORIGINS", format!("{o:?} is not an origin")))?;
+            if !matches!(u.scheme(), "http" | "https") || u.host_str().is_none() {
+                return Err(invalid(
+                    "CORS_ALLOWED_ORIGINS",
+                    format!("{o:?} is not an http(s) origin"),
+                ));
+            }
+        }
         let image_format = match src.get("IMAGE_FORMAT") {
             Some(v) => crate::images::OutputFormat::parse(&v).map_err(|reason| invalid("IMAGE_FORMAT", reason))?,
             None => crate::images::OutputFormat::default(),
@@ -339,6 +360,7 @@ impl Config {
             db_pool_size,
             job_lease,
             ws_recheck,
+            cors_origins,
             image_format,
             webhook_rate_per_second,
             webhook_burst,

@@ -17,10 +17,38 @@ pub struct Server {
     pub schema: AppSchema,
 }
 
+/// CORS for the browser origins of `CORS_ALLOWED_ORIGINS` (none: the
+/// browser's same-origin rule stands). Credentials travel in headers, not
+/// cookies, so no `Access-Control-Allow-Credentials`.
+fn cors(origins: &[String]) -> Option<tower_http::cors::CorsLayer> {
+    use axum::http::{Method, header};
+    use tower_http::cors::{AllowOrigin, CorsLayer};
+    if origins.is_empty() {
+        return None;
+    }
+    let allowed: Vec<HeaderValue> = origins.iter().filter_map(|o| HeaderValue::from_str(o).ok()).collect();
+    Some(
+        CorsLayer::new()
+            .allow_origin(AllowOrigin::list(allowed))
+            .allow_methods([Method::GET, Method::POST])
+            .allow_headers([
+                header::AUTHORIZATION,
+                header::CONTENT_TYPE,
+                header::ACCEPT,
+                axum::http::HeaderName::from_static("x-org-id"),
+                axum::http::HeaderName::from_static("idempotency-key"),
+                axum::http::HeaderName::from_static("x-request-id"),
+            ])
+            .expose_headers([axum::http::HeaderName::from_static("x-request-id")])
+            .max_age(std::time::Duration::from_secs(600)),
+    )
+}
+
 pub fn router(state: AppState) -> Router {
     let schema = crate::graphql::build_schema(Some(state.clone()));
+    let cors = cors(&state.config.cors_origins);
     let server = Server { state, schema };
-    Router::new()
+    let router = Router::new()
         .route("/graphql", get(handler::get).post(handler::post))
         .route("/graphql/ws", get(ws::upgrade))
         .route("/healthz", get(healthz))
@@ -28,8 +56,12 @@ pub fn router(state: AppState) -> Router {
         .route("/metrics", get(metrics))
         .route("/webhooks/leads/{source_id}", post(crate::leads::webhook::ingest))
         .merge(crate::storage::routes())
-        .layer(middleware::from_fn_with_state(server.clone(), request_context))
-        .with_state(server)
+        .layer(middleware::from_fn_with_state(server.clone(), request_context));
+    let router = match cors {
+        Some(layer) => router.layer(layer),
+        None => router,
+    };
+    router.with_state(server)
 }
 
 /// A request id on every request (the client's if it sent a sane one), on

@@ -341,3 +341,32 @@ async fn cancelled_requests_leave_no_connection_in_a_transaction() {
         .await;
     assert_eq!(data_of(&body)["updateBrandKit"]["brandKit"]["voice"], "after");
 }
+
+#[tokio::test]
+async fn cors_admits_only_the_configured_origins() {
+    let app = spawn_app_with(|s| {
+        s.insert("CORS_ALLOWED_ORIGINS".into(), "https://studio.example.com".into());
+    })
+    .await;
+    let preflight = |origin: &'static str| {
+        app.http
+            .request(reqwest::Method::OPTIONS, format!("{}/graphql", app.base))
+            .header("origin", origin)
+            .header("access-control-request-method", "POST")
+            .header("access-control-request-headers", "authorization,content-type,x-org-id")
+            .send()
+    };
+    let ok = preflight("https://studio.example.com").await.unwrap();
+    assert_eq!(
+        ok.headers()["access-control-allow-origin"],
+        "https://studio.example.com"
+    );
+    assert!(
+        ok.headers()["access-control-allow-headers"]
+            .to_str()
+            .unwrap()
+            .contains("x-org-id")
+    );
+    let other = preflight("https://evil.example").await.unwrap();
+    assert!(other.headers().get("access-control-allow-origin").is_none());
+}
