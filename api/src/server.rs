@@ -89,7 +89,7 @@ async fn request_context(State(server): State<Server>, mut req: Request, next: N
     let mut resp = next.run(req).instrument(span.clone()).await;
     let status = resp.status().as_u16();
     span.in_scope(|| {
-        tracing::info!(
+        tracing::debug!(
             status,
             elapsed_ms = started.elapsed().as_secs_f64() * 1000.0,
             "response"

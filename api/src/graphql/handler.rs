@@ -86,17 +86,24 @@ fn json_response(
     body: &impl serde::Serialize,
     statements: Option<u32>,
 ) -> axum::response::Response {
+    let bytes =
+        serde_json::to_vec(body).unwrap_or_else(|_| b"{\"errors\":[{\"message\":\"internal error\"}]}".to_vec());
+    bytes_response(flavor, status, bytes, statements)
+}
+
+fn bytes_response(
+    flavor: Flavor,
+    status: StatusCode,
+    bytes: Vec<u8>,
+    statements: Option<u32>,
+) -> axum::response::Response {
     let content_type = match flavor {
         Flavor::Json => "application/json; charset=utf-8",
         Flavor::GraphqlResponse => "application/graphql-response+json; charset=utf-8",
     };
-    let bytes =
-        serde_json::to_vec(body).unwrap_or_else(|_| b"{\"errors\":[{\"message\":\"internal error\"}]}".to_vec());
     let mut resp = (status, [(header::CONTENT_TYPE, content_type)], bytes).into_response();
-    if let Some(n) = statements
-        && let Ok(v) = HeaderValue::from_str(&n.to_string())
-    {
-        resp.headers_mut().insert("x-db-statements", v);
+    if let Some(n) = statements {
+        resp.headers_mut().insert("x-db-statements", HeaderValue::from(n));
     }
     resp
 }
@@ -391,16 +398,12 @@ async fn run(
             metrics.graphql_request(&operation, code, started.elapsed());
             // Nothing executed (validation, variable coercion): with
             // graphql-response+json that is a 400, with plain JSON a 200.
-            let not_executed = body.get("data").is_none_or(serde_json::Value::is_null)
-                && body["errors"]
-                    .as_array()
-                    .is_some_and(|e| !e.is_empty() && e.iter().all(|e| e.get("path").is_none()));
-            let status = if flavor == Flavor::GraphqlResponse && not_executed {
+            let status = if flavor == Flavor::GraphqlResponse && body.not_executed {
                 StatusCode::BAD_REQUEST
             } else {
                 StatusCode::OK
             };
-            let mut resp = json_response(flavor, status, &body, Some(statements));
+            let mut resp = bytes_response(flavor, status, body.bytes, Some(statements));
             if replayed {
                 resp.headers_mut()
                     .insert("idempotent-replayed", HeaderValue::from_static("true"));
@@ -416,7 +419,7 @@ enum Outcome {
     Refused(StatusCode, AppError),
     /// Executed, or replayed from an idempotency key.
     Executed {
-        body: serde_json::Value,
+        body: Encoded,
         statements: u32,
         replayed: bool,
         code: &'static str,
@@ -456,8 +459,19 @@ fn outcome_code(resp: &Response) -> &'static str {
     }
 }
 
-fn to_body(resp: &Response) -> serde_json::Value {
-    serde_json::to_value(resp).unwrap_or_else(|_| serde_json::json!({ "errors": [{ "message": "internal error" }] }))
+/// The response as JSON bytes, serialized once, and whether nothing ran
+/// (validation, variable coercion).
+fn to_body(resp: &Response) -> Encoded {
+    let bytes = serde_json::to_vec(resp).unwrap_or_else(|_| br#"{"errors":[{"message":"internal error"}]}"#.to_vec());
+    let not_executed = resp.data == async_graphql::Value::Null
+        && !resp.errors.is_empty()
+        && resp.errors.iter().all(|e| e.path.is_empty());
+    Encoded { bytes, not_executed }
+}
+
+struct Encoded {
+    bytes: Vec<u8>,
+    not_executed: bool,
 }
 
 async fn execute(
@@ -499,7 +513,11 @@ async fn execute(
     if let Some((key, hash)) = idem {
         match idempotency::begin(&tx, &ctx, &key, &hash).await {
             Ok(Idempotency::Fresh(id)) => idem_row = Some(id),
-            Ok(Idempotency::Replay(body)) => {
+            Ok(Idempotency::Replay(stored)) => {
+                let body = Encoded {
+                    bytes: serde_json::to_vec(&stored).unwrap_or_default(),
+                    not_executed: false,
+                };
                 let _ = tx.commit().await;
                 return Outcome::Executed {
                     body,
@@ -530,7 +548,10 @@ async fn execute(
     let mut body = to_body(&resp);
     if resp.errors.is_empty() {
         let stored = match idem_row {
-            Some(id) => idempotency::finish(&tx, id, &body).await,
+            Some(id) => match serde_json::from_slice(&body.bytes) {
+                Ok(v) => idempotency::finish(&tx, id, &v).await,
+                Err(e) => Err(AppError::Internal(e.into())),
+            },
             None => Ok(()),
         };
         match stored {
