@@ -185,6 +185,64 @@ async fn rs256_tokens_verify_with_the_configured_key_and_hs_confusion_is_refused
         )
         .await;
     assert_eq!(code_of(&body), "UNAUTHENTICATED", "{body}");
+
+    // The same key from a JWKS file, picked by `kid`; an unknown kid is refused.
+    let modulus = std::process::Command::new("openssl")
+        .args(["rsa", "-in"])
+        .arg(&key)
+        .args(["-noout", "-modulus"])
+        .output()
+        .unwrap();
+    let hex_n = String::from_utf8_lossy(&modulus.stdout)
+        .trim()
+        .trim_start_matches("Modulus=")
+        .to_string();
+    use base64::Engine as _;
+    let n = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(hex::decode(hex_n).unwrap());
+    let jwks = dir.join("jwks.json");
+    std::fs::write(
+        &jwks,
+        json!({ "keys": [
+        { "kty": "RSA", "kid": "other", "use": "sig", "alg": "RS256", "n": "sXch", "e": "AQAB" },
+        { "kty": "RSA", "kid": "main", "use": "sig", "alg": "RS256", "n": n, "e": "AQAB" }
+    ] })
+        .to_string(),
+    )
+    .unwrap();
+    let jwks_path = jwks.display().to_string();
+    let app = crate::helpers::spawn_app_with(|s| {
+        s.insert("JWT_JWKS_FILE".into(), jwks_path);
+    })
+    .await;
+    let with_kid = |kid: &str| {
+        let mut h = Header::new(Algorithm::RS256);
+        h.kid = Some(kid.to_string());
+        jsonwebtoken::encode(&h, &c, &EncodingKey::from_rsa_pem(&private).unwrap()).unwrap()
+    };
+    let body = app
+        .gql(
+            &Caller {
+                token: Some(with_kid("main")),
+                org: None,
+            },
+            "{ viewer { user { email } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(data_of(&body)["viewer"]["user"]["email"], "rsa@example.com", "{body}");
+    for kid in ["other", "missing"] {
+        let body = app
+            .gql(
+                &Caller {
+                    token: Some(with_kid(kid)),
+                    org: None,
+                },
+                "{ viewer { user { email } } }",
+                json!({}),
+            )
+            .await;
+        assert_eq!(code_of(&body), "UNAUTHENTICATED", "kid {kid}: {body}");
+    }
     let _ = std::fs::remove_dir_all(&dir);
 }
 
