@@ -472,9 +472,17 @@ async fn api_keys_act_for_their_org_and_a_revoked_key_is_refused_at_once() {
         ),
         "FORBIDDEN"
     );
-    // lastUsedAt is recorded
-    let list = app.gql(&owner, "{ apiKeys { id lastUsedAt } }", json!({})).await;
-    assert!(data_of(&list)["apiKeys"][0]["lastUsedAt"].is_string(), "{list}");
+    // lastUsedAt is recorded (just after the request, outside its transaction)
+    let mut recorded = false;
+    for _ in 0..50 {
+        let list = app.gql(&owner, "{ apiKeys { id lastUsedAt } }", json!({})).await;
+        if data_of(&list)["apiKeys"][0]["lastUsedAt"].is_string() {
+            recorded = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(recorded, "lastUsedAt was never set");
     // revoke: the very next request is refused
     let body = app
         .gql(&owner, REVOKE_KEY, json!({ "i": { "apiKeyId": key_id } }))
