@@ -84,6 +84,7 @@ ensure_postgres() {
   # The owner (runs migrations, may create test databases) and the
   # application role (no superuser, no BYPASSRLS, owns nothing).
   admin_psql <<SQL >/dev/null
+SET client_min_messages = warning;
 DO \$\$ BEGIN
   IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'cs_owner') THEN
     CREATE ROLE cs_owner LOGIN PASSWORD 'cs_owner' CREATEDB;
