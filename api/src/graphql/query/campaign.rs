@@ -1,7 +1,7 @@
 use crate::error::AppError;
 use crate::graphql::relay::{Page, Total, paginate};
 use crate::graphql::types::{
-    self, Campaign, CampaignConnection, CampaignEdge, CampaignFilter, CampaignOrder, CampaignOrderField, SortDirection,
+    Campaign, CampaignConnection, CampaignEdge, CampaignFilter, CampaignOrder, CampaignOrderField, SortDirection,
 };
 use crate::graphql::{req, tx};
 use crate::repo::campaign::{self as repo, CampaignCursor, OrderField};
@@ -89,8 +89,10 @@ impl CampaignQuery {
         req(ctx)?.require_org()?;
         let campaign_id = crate::domain::parse_id("id", &id)?;
         Ok(Some(
-            types::load_campaign(ctx, campaign_id)
-                .await?
+            crate::repo::campaign::get(&*tx(ctx).await?, campaign_id)
+                .await
+                .map_err(AppError::from)?
+                .map(Campaign::from)
                 .ok_or(AppError::NotFound("campaign"))?,
         ))
     }

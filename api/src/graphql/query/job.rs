@@ -13,7 +13,11 @@ impl JobQuery {
         req(ctx)?.require_org()?;
         let job_id = crate::domain::parse_id("id", &id)?;
         Ok(Some(
-            types::load_job(ctx, job_id).await?.ok_or(AppError::NotFound("job"))?,
+            crate::repo::job::get(&*crate::graphql::tx(ctx).await?, job_id)
+                .await
+                .map_err(AppError::from)?
+                .map(Job)
+                .ok_or(AppError::NotFound("job"))?,
         ))
     }
 
