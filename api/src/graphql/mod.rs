@@ -1,6 +1,7 @@
 //! The GraphQL API: schema, handler, WebSocket transport, resolvers.
 
 pub mod errors;
+mod execute;
 pub mod handler;
 pub mod limits;
 pub mod loaders;
