@@ -8,6 +8,7 @@ mod identity;
 mod job;
 mod lead;
 pub mod node;
+mod suggestion;
 
 pub use asset::*;
 pub use campaign::*;
@@ -16,6 +17,7 @@ pub use identity::*;
 pub use job::*;
 pub use lead::*;
 pub use node::Node;
+pub use suggestion::*;
 
 use async_graphql::ID;
 use uuid::Uuid;
