@@ -331,7 +331,7 @@ report() {
   {
     echo "Campaign API benchmark, $(date -u '+%Y-%m-%d %H:%M UTC'), commit $(git -C "$ROOT" rev-parse --short HEAD)$(git -C "$ROOT" diff --quiet HEAD -- api migration entity 2>/dev/null || echo '+changes')"
     echo "host: $(nproc) cores, $(awk '/MemTotal/{printf "%.0f GiB", $2/1048576}' /proc/meminfo), load before the run: $LOAD_BEFORE"
-    echo "data: $DATASET; wrk ${DURATION}s after ${WARMUP}s warm-up, $CONNS connections, $THREADS threads; pool $POOL per server; pgbench $PGBENCH_CLIENTS clients"
+    echo "data: $DATASET; wrk ${DURATION}s after ${WARMUP}s warm-up, $CONNS connections, $THREADS threads; pool $POOL per server$([ "$PGBENCH" = 1 ] && echo "; pgbench $PGBENCH_CLIENTS clients")"
     echo
     local names=("query" "ours req/s" "p50 ms" "p99 ms" "cpu%" "SQL")
     [ "$SKIP_PEER" = 1 ] || names+=("PostGraphile req/s" "p50 ms" "p99 ms" "cpu%" "ours/PG")

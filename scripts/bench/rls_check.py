@@ -15,7 +15,7 @@ env: BENCH_TOKEN (Bearer token sent to every server), PG_BENCH_ADMIN_URL (a
 
 Per server: Q2 as org A and as org B return only their own rows (and not
 each other's); Q1 shows A's campaign to A and hides B's campaign from A; no
-X-Org-Id means no rows; Q3 creates a row owned by A; Q4 returns only A's
+X-Org-Id, or a token whose signature is wrong, means no rows; Q3 creates a row owned by A; Q4 returns only A's
 leads. Across servers: Q1, Q2 and Q4 return the same ids, in the same
 nesting and order, for SAMPLE_ORGS orgs. Exits 1 on any failure.
 Only talks to loopback.
@@ -42,14 +42,15 @@ for arg in sys.argv[1:]:
     servers.append((label, endpoint, body_dir))
 
 
-def post(server, q, org, campaign="00000000-0000-0000-0000-000000000000", rand="check"):
+def post(server, q, org, campaign="00000000-0000-0000-0000-000000000000", rand="check", token=None):
     _, endpoint, body_dir = server
     body = open(os.path.join(body_dir, q + ".json")).read()
     body = body.replace("__ORG_ID__", org or "00000000-0000-0000-0000-000000000000")
     body = body.replace("__CAMPAIGN_ID__", campaign).replace("__RAND__", rand)
     headers = {"Content-Type": "application/json", "Accept": "application/json"}
-    if TOKEN:
-        headers["Authorization"] = "Bearer " + TOKEN
+    token = TOKEN if token is None else token
+    if token:
+        headers["Authorization"] = "Bearer " + token
     if org:
         headers["X-Org-Id"] = org
     req = urllib.request.Request(endpoint, data=body.encode(), headers=headers, method="POST")
@@ -151,6 +152,10 @@ for server in servers:
     st, txt = post(server, "q2", None)
     ids0 = set(UUID_RE.findall(txt)) - {"00000000-0000-0000-0000-000000000000"}
     check("Q2 without X-Org-Id -> no rows", len(ids0) == 0, f"http {st}, {len(ids0)} ids, body: {txt[:120]}")
+    forged = TOKEN[:-4] + ("AAAA" if not TOKEN.endswith("AAAA") else "BBBB")
+    st, txt = post(server, "q2", A, token=forged)
+    idsf = set(UUID_RE.findall(txt)) - {A}
+    check("Q2 with a forged token -> no rows", len(idsf) == 0, f"http {st}, {len(idsf)} ids, body: {txt[:100]}")
     st, txt = post(server, "q4", A)
     idsl = set(UUID_RE.findall(txt)) - {A}
     ownl = owners(idsl)
