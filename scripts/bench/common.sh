@@ -1,0 +1,82 @@
+# Helpers shared by scripts/bench*.sh. Sourced after scripts/lib.sh.
+#
+# Every process a benchmark starts is recorded with `started PID` and
+# stopped (TERM, then KILL after 10 s) by `stop_started` on exit: nothing
+# else is ever signalled.
+
+BENCH="$ROOT/scripts/bench"
+STARTED_PIDS=()
+
+started() { STARTED_PIDS+=("$1"); }
+
+stop_pid() {
+  local pid=$1
+  kill -0 "$pid" 2>/dev/null || return 0
+  kill -TERM "$pid" 2>/dev/null || true
+  for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.1; done
+  kill -KILL "$pid" 2>/dev/null || true
+}
+
+stop_started() {
+  local pid
+  for pid in "${STARTED_PIDS[@]}"; do stop_pid "$pid"; done
+  STARTED_PIDS=()
+}
+
+# The release binary: $BIN if set, else built (a no-op when up to date).
+release_bin() {
+  if [ -n "${BIN:-}" ]; then
+    [ -x "$BIN" ] || die "BIN=$BIN is not an executable"
+    return
+  fi
+  ensure_rust
+  log "building the release binary (a no-op when it is up to date)"
+  (cd "$ROOT" && cargo build --release --bin campaign-studio)
+  BIN="$CARGO_TARGET_DIR/release/campaign-studio"
+}
+
+# A fresh (or kept, with SKIP_SEED=1) database $1 on the loopback Postgres
+# that lib.sh finds or starts; sets APP_URL, OWNER_URL, DB_ADMIN_URL.
+bench_database() {
+  local db=$1 fresh=$2
+  unset DATABASE_URL MIGRATION_DATABASE_URL
+  CS_DATABASE="$db" ensure_postgres
+  local host
+  host=$(python3 -c 'import sys,urllib.parse as u; print(u.urlparse(sys.argv[1]).hostname)' "$PG_ADMIN_URL")
+  case "$host" in 127.*|localhost|::1) ;; *) die "benchmarks run against a loopback Postgres only (got $host)";; esac
+  DB_ADMIN_URL=$(python3 -c 'import sys,urllib.parse as u; p=u.urlparse(sys.argv[1]); print(p._replace(path="/"+sys.argv[2]).geturl())' "$PG_ADMIN_URL" "$db")
+  APP_URL="$DATABASE_URL"
+  OWNER_URL="$MIGRATION_DATABASE_URL"
+  if [ "$fresh" = 1 ]; then
+    log "creating a fresh database $db"
+    admin_psql -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null
+    admin_psql -c "CREATE DATABASE $db OWNER cs_owner" >/dev/null
+    MIGRATION_DATABASE_URL="$OWNER_URL" DATABASE_URL="$APP_URL" "$BIN" migrate >/dev/null
+  fi
+  # The server runs from these settings only, nothing from the caller's shell.
+  unset DATABASE_URL MIGRATION_DATABASE_URL REDIS_URL
+}
+
+db_psql() { psql "$DB_ADMIN_URL" -X -v ON_ERROR_STOP=1 -qAt "$@"; }
+
+wait_http() { # URL PID LOGFILE: until POST {__typename} answers
+  local url=$1 pid=$2 logf=$3
+  for _ in $(seq 200); do
+    if curl -fsS -m 2 -H 'Content-Type: application/json' -d '{"query":"{ __typename }"}' "$url" >/dev/null 2>&1; then
+      return 0
+    fi
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.25
+  done
+  tail -20 "$logf" >&2 || true
+  die "no answer from $url (log: $logf)"
+}
+
+# Peak resident memory (VmHWM) of a process, in MiB.
+peak_rss_mib() {
+  awk '/^VmHWM:/{printf "%.0f", $2/1024}' "/proc/$1/status" 2>/dev/null || echo "-"
+}
+
+# CPU ticks (user+system) of a process; of the whole host (busy, total).
+proc_ticks() { awk '{print $14+$15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
+host_ticks() { awk '/^cpu /{print $2+$3+$4+$7+$8, $2+$3+$4+$5+$6+$7+$8}' /proc/stat; }
