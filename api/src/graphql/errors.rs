@@ -1,12 +1,12 @@
 //! The error chokepoint: every GraphQL error leaves with `extensions.code`
 //! from the contract's list, and internal details never leave at all.
+//!
+//! Applied where responses leave (the HTTP handler and the WebSocket
+//! transport), not as an async-graphql extension: any extension puts every
+//! field of every request on async-graphql's slower, hooked path.
 
 use crate::error::AppError;
-use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextRequest, NextSubscribe};
 use async_graphql::{ErrorExtensionValues, Response, ServerError, Value};
-use futures_util::StreamExt as _;
-use futures_util::stream::BoxStream;
-use std::sync::Arc;
 
 /// Gives every error a code (and hides internal ones).
 pub fn finalize(errors: &mut [ServerError]) {
@@ -65,38 +65,4 @@ pub fn error_response(err: AppError) -> Response {
     }
     server.extensions = Some(ext);
     Response::from_errors(vec![server])
-}
-
-/// Applies [`finalize`] to query results and to every subscription event.
-pub struct ErrorCodes;
-
-impl ExtensionFactory for ErrorCodes {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(ErrorCodesExt)
-    }
-}
-
-struct ErrorCodesExt;
-
-#[async_trait::async_trait]
-impl Extension for ErrorCodesExt {
-    async fn request(&self, ctx: &ExtensionContext<'_>, next: NextRequest<'_>) -> Response {
-        let mut resp = next.run(ctx).await;
-        finalize(&mut resp.errors);
-        resp
-    }
-
-    fn subscribe<'s>(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        stream: BoxStream<'s, Response>,
-        next: NextSubscribe<'_>,
-    ) -> BoxStream<'s, Response> {
-        next.run(ctx, stream)
-            .map(|mut resp| {
-                finalize(&mut resp.errors);
-                resp
-            })
-            .boxed()
-    }
 }

@@ -100,7 +100,8 @@ pub(super) async fn execute(
         if idem.is_some() {
             return refused(AppError::unauthenticated("sign in to use Idempotency-Key"));
         }
-        let resp = server.schema.execute(req.data(ctx)).await;
+        let mut resp = server.schema.execute(req.data(ctx)).await;
+        super::errors::finalize(&mut resp.errors);
         return Outcome::Executed {
             body: to_body(&resp),
             statements: 0,
@@ -140,46 +141,61 @@ pub(super) async fn execute(
         }
     }
     let loaders = Arc::new(DbLoader::new(tx.clone()));
-    let resp = server
+    let mut resp = server
         .schema
         .execute(req.data(ctx.clone()).data(tx.clone()).data(loaders))
         .await;
+    super::errors::finalize(&mut resp.errors);
     let code = outcome_code(&resp);
-    let mut body = to_body(&resp);
-    if resp.errors.is_empty() {
-        let stored = match idem_row {
-            Some(id) => match serde_json::from_slice(&body.bytes) {
-                Ok(v) => idempotency::finish(&tx, id, &v).await,
-                Err(e) => Err(AppError::Internal(e.into())),
-            },
-            None => Ok(()),
-        };
-        match stored {
-            Ok(()) => match tx.commit().await {
-                Ok(()) => {
-                    let events = ctx.take_outbox();
-                    if events
-                        .iter()
-                        .any(|e| matches!(e, crate::events::Event::Job(m) if m.r#type == "QUEUED"))
-                    {
-                        state.jobs.notify();
-                    }
-                    state.events.publish(events).await
-                }
-                Err(e) => {
-                    AppError::from(e).log();
-                    body = to_body(&error_response(AppError::Internal(anyhow::anyhow!("commit failed"))));
-                }
-            },
-            Err(e) => {
-                let _ = tx.rollback().await;
-                body = to_body(&error_response(e));
-            }
-        }
-    } else {
+    if !resp.errors.is_empty() {
         // Any error: nothing the request did is kept.
         let _ = tx.rollback().await;
+        return Outcome::Executed {
+            body: to_body(&resp),
+            statements: tx.statement_count(),
+            replayed: false,
+            code,
+        };
     }
+    // Only an idempotency key needs the body before commit (it is stored
+    // with the key); otherwise the connection goes back first.
+    let mut body = None;
+    if let Some(id) = idem_row {
+        let encoded = to_body(&resp);
+        let stored = match serde_json::from_slice(&encoded.bytes) {
+            Ok(v) => idempotency::finish(&tx, id, &v).await,
+            Err(e) => Err(AppError::Internal(e.into())),
+        };
+        if let Err(e) = stored {
+            let _ = tx.rollback().await;
+            return Outcome::Executed {
+                body: to_body(&error_response(e)),
+                statements: tx.statement_count(),
+                replayed: false,
+                code,
+            };
+        }
+        body = Some(encoded);
+    }
+    if let Err(e) = tx.commit().await {
+        AppError::from(e).log();
+        let failed = error_response(AppError::Internal(anyhow::anyhow!("commit failed")));
+        return Outcome::Executed {
+            body: to_body(&failed),
+            statements: tx.statement_count(),
+            replayed: false,
+            code: "INTERNAL",
+        };
+    }
+    let events = ctx.take_outbox();
+    if events
+        .iter()
+        .any(|e| matches!(e, crate::events::Event::Job(m) if m.r#type == "QUEUED"))
+    {
+        state.jobs.notify();
+    }
+    state.events.publish(events).await;
+    let body = body.unwrap_or_else(|| to_body(&resp));
     Outcome::Executed {
         body,
         statements: tx.statement_count(),

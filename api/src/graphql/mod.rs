@@ -39,8 +39,7 @@ pub fn build_schema(state: Option<AppState>) -> AppSchema {
     .limit_complexity(MAX_COMPLEXITY)
     .limit_recursive_depth(32)
     .limit_directives(10)
-    .disable_suggestions()
-    .extension(errors::ErrorCodes);
+    .disable_suggestions();
     if !introspection {
         builder = builder.disable_introspection();
     }

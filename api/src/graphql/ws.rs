@@ -52,8 +52,12 @@ pub async fn upgrade(State(server): State<Server>, ws: WebSocketUpgrade) -> Resp
         Some("graphql-ws") => Protocol::Legacy,
         _ => Protocol::TransportWs,
     };
+    // Small buffers: messages are small, and a thousand sockets at the
+    // library's default 128 KiB read buffer each would cost 128 MiB.
     ws.max_message_size(MAX_MESSAGE)
         .max_frame_size(MAX_MESSAGE)
+        .read_buffer_size(8 * 1024)
+        .write_buffer_size(8 * 1024)
         .on_upgrade(move |socket| Session::run(server, socket, protocol))
 }
 
@@ -288,7 +292,8 @@ impl Session {
         let (out, done, protocol, sub_id) = (self.out.clone(), self.done.clone(), self.protocol, id.clone());
         let task = tokio::spawn(async move {
             futures_util::pin_mut!(stream);
-            while let Some(resp) = stream.next().await {
+            while let Some(mut resp) = stream.next().await {
+                super::errors::finalize(&mut resp.errors);
                 let failed = resp.data == async_graphql::Value::Null && !resp.errors.is_empty();
                 let msg = if failed && protocol == Protocol::TransportWs {
                     json!({ "type": "error", "id": sub_id, "payload": resp.errors })

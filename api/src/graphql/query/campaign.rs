@@ -65,7 +65,12 @@ impl CampaignQuery {
         .await
         .map_err(AppError::from)?;
         // The page's campaigns load their nested lists together.
-        let siblings = crate::graphql::siblings::Siblings::new(rows.iter().map(|c| c.id).collect());
+        let page_ids = rows
+            .iter()
+            .take(usize::try_from(page.limit).unwrap_or(0))
+            .map(|c| c.id)
+            .collect();
+        let siblings = crate::graphql::siblings::Siblings::new(page_ids);
         let (edges, page_info) = paginate(
             rows,
             page.limit,
