@@ -170,8 +170,20 @@ impl JobRun {
     /// Charges `amount` for one produced unit (idempotent per unit), in the
     /// same transaction as the unit's output.
     pub async fn charge(&mut self, db: &impl ConnectionTrait, unit: &str, amount: i64) -> AppResult<()> {
-        ledger::charge(db, self.org_id, self.job.id, unit, amount).await?;
-        sync_charged(db, self.org_id, self.job.id).await
+        let (_, new) = ledger::charge(db, self.org_id, self.job.id, unit, amount).await?;
+        if new {
+            repo::exec(
+                db,
+                "UPDATE jobs SET credits_charged = credits_charged + $3 WHERE org_id = $1 AND id = $2",
+                [
+                    self.org_id.into(),
+                    self.job.id.into(),
+                    i32::try_from(amount).unwrap_or(i32::MAX).into(),
+                ],
+            )
+            .await?;
+        }
+        Ok(())
     }
 
     /// Stops at a step boundary if the job was cancelled, the worker is

@@ -79,17 +79,14 @@ pub async fn balance(db: &impl ConnectionTrait, org_id: Uuid) -> Result<Balance,
     .unwrap_or_default())
 }
 
-/// Locks the org's balance row (creating it if missing) for this transaction.
+/// Locks the org's balance row (creating it if missing) for this
+/// transaction, in one round trip: the upsert takes the row lock.
 async fn lock(db: &impl ConnectionTrait, org_id: Uuid) -> AppResult<Balance> {
-    super::exec(
-        db,
-        "INSERT INTO credit_balances (org_id) VALUES ($1) ON CONFLICT (org_id) DO NOTHING",
-        [org_id.into()],
-    )
-    .await?;
     one(
         db,
-        "SELECT available, reserved FROM credit_balances WHERE org_id = $1 FOR UPDATE",
+        "INSERT INTO credit_balances AS b (org_id) VALUES ($1)
+         ON CONFLICT (org_id) DO UPDATE SET org_id = b.org_id
+         RETURNING b.available, b.reserved",
         [org_id.into()],
     )
     .await?
@@ -122,18 +119,14 @@ struct NewEntry<'a> {
     actor: Actor,
 }
 
+/// Moves the balance and appends the entry, in one statement.
 async fn write(db: &impl ConnectionTrait, org_id: Uuid, e: NewEntry<'_>) -> AppResult<EntryRow> {
-    super::exec(
-        db,
-        "UPDATE credit_balances SET available = $2, reserved = $3, updated_at = now() WHERE org_id = $1",
-        [org_id.into(), e.after.available.into(), e.after.reserved.into()],
-    )
-    .await?;
     one(
         db,
         &format!(
-            "INSERT INTO credit_entries (org_id, kind, amount, balance_after, reserved_after, correlation_id, unit_key, job_id, note, actor_user_id)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING {ENTRY_COLS}"
+            "WITH b AS (UPDATE credit_balances SET available = $4, reserved = $5, updated_at = now() WHERE org_id = $1 RETURNING 1)
+             INSERT INTO credit_entries (org_id, kind, amount, balance_after, reserved_after, correlation_id, unit_key, job_id, note, actor_user_id)
+             SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10 FROM b RETURNING {ENTRY_COLS}"
         ),
         [
             org_id.into(),
@@ -150,6 +143,45 @@ async fn write(db: &impl ConnectionTrait, org_id: Uuid, e: NewEntry<'_>) -> AppR
     )
     .await?
     .ok_or_else(|| AppError::Internal(anyhow::anyhow!("ledger insert returned no row")))
+}
+
+/// A job's totals, and whether `unit` was charged already (one round trip).
+async fn job_state(
+    db: &impl ConnectionTrait,
+    org_id: Uuid,
+    job_id: Uuid,
+    unit: &str,
+) -> Result<(JobCredits, bool), DbErr> {
+    #[derive(FromQueryResult)]
+    struct State {
+        reserved: i64,
+        charged: i64,
+        released: i64,
+        refunded: i64,
+        unit_charged: bool,
+    }
+    let s: Option<State> = one(
+        db,
+        "SELECT coalesce(sum(-amount) FILTER (WHERE kind = 'RESERVE'), 0)::bigint AS reserved,
+                coalesce(sum(-amount) FILTER (WHERE kind = 'CHARGE'), 0)::bigint AS charged,
+                coalesce(sum(amount) FILTER (WHERE kind = 'RELEASE'), 0)::bigint AS released,
+                coalesce(sum(amount) FILTER (WHERE kind = 'REFUND'), 0)::bigint AS refunded,
+                coalesce(bool_or(kind = 'CHARGE' AND unit_key = $3), false) AS unit_charged
+           FROM credit_entries WHERE org_id = $1 AND job_id = $2",
+        [org_id.into(), job_id.into(), unit.into()],
+    )
+    .await?;
+    Ok(s.map_or((JobCredits::default(), false), |s| {
+        (
+            JobCredits {
+                reserved: s.reserved,
+                charged: s.charged,
+                released: s.released,
+                refunded: s.refunded,
+            },
+            s.unit_charged,
+        )
+    }))
 }
 
 /// A job's reserved/charged/released/refunded totals (call under the lock
@@ -269,7 +301,7 @@ pub async fn reserve(
 }
 
 /// Spends `amount` of the job's reservation for one finished unit. Charging
-/// the same unit again returns the first charge. Fails with CONFLICT when the
+/// the same unit again returns the first charge (and `false`: not new). Fails with CONFLICT when the
 /// reservation cannot cover it (released, or spent).
 pub async fn charge(
     db: &impl ConnectionTrait,
@@ -277,16 +309,16 @@ pub async fn charge(
     job_id: Uuid,
     unit: &str,
     amount: i64,
-) -> AppResult<EntryRow> {
+) -> AppResult<(EntryRow, bool)> {
     if amount <= 0 {
         return Err(AppError::validation("amount", "a charge must be positive"));
     }
     let b = lock(db, org_id).await?;
     let corr = job_id.to_string();
-    if let Some(e) = existing(db, org_id, "CHARGE", &corr, unit).await? {
-        return Ok(e);
+    let (job, charged_before) = job_state(db, org_id, job_id, unit).await?;
+    if charged_before && let Some(e) = existing(db, org_id, "CHARGE", &corr, unit).await? {
+        return Ok((e, false));
     }
-    let job = job_credits(db, org_id, job_id).await?;
     if job.outstanding() < amount {
         return Err(AppError::conflict(format!(
             "the job's reservation cannot cover {amount} credits ({} left)",
@@ -312,6 +344,7 @@ pub async fn charge(
         },
     )
     .await
+    .map(|e| (e, true))
 }
 
 /// Returns the job's unspent reservation to available. Idempotent; after it,
