@@ -39,7 +39,24 @@ impl Step for Copies {
                 (Mode::Copy, Some(p)) => vec![p],
                 _ => g.platforms.clone(),
             };
-            // Accepted or hand-edited copies stay; their platforms need nothing new.
+            let draft_angle = AngleDraft {
+                title: angle.title.clone(),
+                hook: angle.hook.clone(),
+                rationale: angle.rationale.clone(),
+            };
+            let wanted: Vec<(Platform, String)> = platforms
+                .into_iter()
+                .map(|platform| {
+                    let hash = cache::input_hash(
+                        "COPIES",
+                        &json!({ "brief": g.brief, "context": ctx, "brand": g.brand, "angle": draft_angle, "platform": platform,
+                                 "instructions": g.instructions, "provider": provider.provider(), "model": provider.model(),
+                                 "promptVersion": provider.prompt_version(), "variant": g.variant() }),
+                    );
+                    (platform, hash)
+                })
+                .collect();
+            // One read for the angle: its copies, and the cached drafts.
             let tx = run.begin().await?;
             let existing: Vec<CopyRow> = all(
                 &tx,
@@ -47,25 +64,19 @@ impl Step for Copies {
                 [angle.id.into()],
             )
             .await?;
+            let hashes: Vec<String> = wanted.iter().map(|(_, h)| h.clone()).collect();
+            let mut cached: std::collections::HashMap<String, CopyDraft> =
+                cache::get_many(&tx, run.org_id, "COPIES", &hashes).await?;
             tx.commit().await?;
+            // Accepted or hand-edited copies stay; their platforms need nothing new.
             let kept: HashSet<String> = existing
                 .iter()
                 .filter(|c| g.mode == Mode::Campaign && (c.status == "ACCEPTED" || c.edited))
                 .map(|c| c.platform.clone())
                 .collect();
-            let draft_angle = AngleDraft {
-                title: angle.title.clone(),
-                hook: angle.hook.clone(),
-                rationale: angle.rationale.clone(),
-            };
             let mut planned = Vec::new();
-            for platform in platforms.into_iter().filter(|p| !kept.contains(p.as_str())) {
-                let hash = cache::input_hash(
-                    "COPIES",
-                    &json!({ "brief": g.brief, "context": ctx, "brand": g.brand, "angle": draft_angle, "platform": platform,
-                             "instructions": g.instructions, "provider": provider.provider(), "model": provider.model(),
-                             "promptVersion": provider.prompt_version(), "variant": g.variant() }),
-                );
+            let mut fresh = Vec::new();
+            for (platform, hash) in wanted.into_iter().filter(|(p, _)| !kept.contains(p.as_str())) {
                 let gen_key = format!("copy:{}:{}:{hash}", angle.id, platform.as_str());
                 if existing
                     .iter()
@@ -73,10 +84,7 @@ impl Step for Copies {
                 {
                     continue; // produced by an earlier run with the same inputs
                 }
-                let tx = run.begin().await?;
-                let cached: Option<CopyDraft> = cache::get(&tx, run.org_id, "COPIES", &hash).await?;
-                tx.commit().await?;
-                let draft = match cached {
+                let draft = match cached.remove(&hash) {
                     Some(d) => d,
                     None => {
                         let d = provider
@@ -90,9 +98,7 @@ impl Step for Copies {
                                 cache::seed_of(&hash),
                             )
                             .await?;
-                        let tx = run.begin().await?;
-                        cache::put(&tx, run.org_id, "COPIES", &hash, &d).await?;
-                        tx.commit().await?;
+                        fresh.push((hash.clone(), d.clone()));
                         d
                     }
                 };
@@ -101,8 +107,9 @@ impl Step for Copies {
             if planned.is_empty() {
                 continue;
             }
-            // One transaction per angle: its copies, their charges, their events.
+            // One transaction per angle: the new drafts, its copies, their charges, their events.
             let tx = run.begin().await?;
+            cache::put_many(&tx, run.org_id, "COPIES", &fresh).await?;
             for (platform, hash, gen_key, d) in planned {
                 let body = shorten(&d.body, platform.body_limit());
                 let provenance = g.provenance(provider.as_ref(), &hash, Some(&ctx));
