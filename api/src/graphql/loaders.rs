@@ -110,14 +110,15 @@ by_id_loader!(ApiKeyKey, repo::org::ApiKeyRow, repo::org::api_keys_by_ids);
 #[derive(Clone, Debug)]
 pub struct ChildList<T> {
     pub rows: Vec<T>,
-    pub total: i64,
+    /// The list's length (filters applied, no cursor), when it was asked for.
+    pub total: Option<i64>,
 }
 
 impl<T> Default for ChildList<T> {
     fn default() -> Self {
         Self {
             rows: Vec::new(),
-            total: 0,
+            total: None,
         }
     }
 }
@@ -130,6 +131,18 @@ pub struct ListArgs {
     pub filters: Vec<(&'static str, Option<String>)>,
     pub after: Option<crate::graphql::relay::TimeCursor>,
     pub fetch: i64,
+    /// Count each parent's list too (only when `totalCount` is selected).
+    pub with_total: bool,
+}
+
+impl ListArgs {
+    /// The filters as bindable values.
+    pub fn filter_values(&self) -> Vec<(&'static str, Option<sea_orm::Value>)> {
+        self.filters
+            .iter()
+            .map(|(c, v)| (*c, v.clone().map(Into::into)))
+            .collect()
+    }
 }
 
 /// Where a child list lives.
@@ -178,11 +191,7 @@ pub async fn fetch_children<T: sea_orm::FromQueryResult>(
     parents: &[Uuid],
     args: &ListArgs,
 ) -> Result<HashMap<Uuid, ChildList<T>>, AppError> {
-    let filters: Vec<(&str, Option<sea_orm::Value>)> = args
-        .filters
-        .iter()
-        .map(|(c, v)| (*c, v.clone().map(Into::into)))
-        .collect();
+    let filters = args.filter_values();
     let rows = repo::child_pages::<T>(
         tx,
         spec.table,
@@ -193,13 +202,14 @@ pub async fn fetch_children<T: sea_orm::FromQueryResult>(
         spec.newest_first,
         args.after.as_ref(),
         args.fetch,
+        args.with_total,
     )
     .await?;
     let mut lists: HashMap<Uuid, ChildList<T>> = HashMap::new();
     for child in rows {
         let list = lists.entry(child.parent).or_insert_with(|| ChildList {
             rows: Vec::new(),
-            total: 0,
+            total: None,
         });
         list.total = child.total;
         list.rows.push(child.row);

@@ -69,7 +69,7 @@ pub async fn tx(ctx: &Context<'_>) -> Result<Arc<Tx>, AppError> {
         return Ok(tx.clone());
     }
     if let Ok(scope) = ctx.data::<Arc<subscription::EventScope>>() {
-        return Ok(scope.open().await?.0);
+        return Ok(Box::pin(scope.open()).await?.0);
     }
     req(ctx)?.require_auth()?;
     Err(AppError::Internal(anyhow::anyhow!("transaction missing")))
@@ -81,7 +81,7 @@ pub async fn loaders(ctx: &Context<'_>) -> Result<Arc<loaders::Loaders>, AppErro
         return Ok(l.clone());
     }
     if let Ok(scope) = ctx.data::<Arc<subscription::EventScope>>() {
-        return Ok(scope.open().await?.1);
+        return Ok(Box::pin(scope.open()).await?.1);
     }
     req(ctx)?.require_auth()?;
     Err(AppError::Internal(anyhow::anyhow!("loaders missing")))

@@ -74,16 +74,36 @@ impl Sql {
     }
 }
 
-/// A row of a batched child page, with its list's total.
+/// A row of a batched child page, with its list's total when asked for.
 pub struct Child<T> {
     pub parent: uuid::Uuid,
-    pub total: i64,
+    pub total: Option<i64>,
     pub row: T,
+}
+
+/// The conditions a child list's rows meet besides the cursor:
+/// `{parent_col} = {parent}` and the filters, binding their values.
+fn child_conditions(q: &mut Sql, parent_col: &str, parent: &str, filters: &[(&str, Option<Value>)]) -> String {
+    let mut where_ = format!("{parent_col} = {parent}");
+    for (col, v) in filters {
+        match v {
+            Some(v) => {
+                let p = q.bind(v.clone());
+                where_.push_str(&format!(" AND {col} = {p}"));
+            }
+            None => where_.push_str(&format!(" AND {col} IS NULL")),
+        }
+    }
+    where_
 }
 
 /// One page of children for each of many parents, in one statement:
 /// `fetch` rows per parent, ordered by (created_at, id), after the cursor
-/// if any, with each parent's total (before the cursor) alongside.
+/// if any, and each parent's total (before the cursor) when `with_total`.
+///
+/// Each parent's page is a LATERAL subquery with its own LIMIT, so
+/// Postgres walks the `(org_id, parent, created_at, id)` index and stops
+/// after `fetch` rows, instead of reading and ranking every child.
 #[expect(clippy::too_many_arguments, reason = "one generic query, spelled out")]
 pub async fn child_pages<T: FromQueryResult>(
     db: &impl ConnectionTrait,
@@ -95,45 +115,60 @@ pub async fn child_pages<T: FromQueryResult>(
     newest_first: bool,
     after: Option<&crate::graphql::relay::TimeCursor>,
     fetch: i64,
+    with_total: bool,
 ) -> Result<Vec<Child<T>>, DbErr> {
     let mut q = Sql::default();
     let parents_p = q.bind(parents.to_vec());
-    let mut where_ = format!("{parent_col} = ANY({parents_p})");
-    for (col, v) in filters {
-        match v {
-            Some(v) => {
-                let p = q.bind(v.clone());
-                where_.push_str(&format!(" AND {col} = {p}"));
-            }
-            None => where_.push_str(&format!(" AND {col} IS NULL")),
-        }
-    }
+    let where_ = child_conditions(&mut q, parent_col, "p.id", filters);
     let (dir, cmp) = if newest_first { ("DESC", "<") } else { ("ASC", ">") };
     let cursor = match after {
         Some(c) => {
             let a = q.bind(c.0);
             let b = q.bind(c.1);
-            format!("WHERE (created_at, id) {cmp} ({a}, {b})")
+            format!(" AND (created_at, id) {cmp} ({a}, {b})")
         }
         None => String::new(),
     };
     let fetch_p = q.bind(fetch);
+    let total = if with_total {
+        format!(", (SELECT count(*) FROM {table} WHERE {where_}) AS cs_total")
+    } else {
+        String::new()
+    };
     q.sql = format!(
-        "SELECT * FROM (
-           SELECT t.*, row_number() OVER (PARTITION BY {parent_col} ORDER BY created_at {dir}, id {dir}) AS cs_rn
-             FROM (SELECT {cols}, {parent_col} AS cs_parent, count(*) OVER (PARTITION BY {parent_col}) AS cs_total
-                     FROM {table} WHERE {where_}) t
-           {cursor}
-         ) u WHERE cs_rn <= {fetch_p} ORDER BY cs_parent, cs_rn"
+        "SELECT c.*, p.id AS cs_parent{total}
+           FROM unnest({parents_p}::uuid[]) AS p(id)
+           CROSS JOIN LATERAL (
+             SELECT {cols} FROM {table} WHERE {where_}{cursor}
+              ORDER BY created_at {dir}, id {dir} LIMIT {fetch_p}
+           ) c"
     );
     let rows = db.query_all_raw(q.stmt()).await?;
     rows.iter()
         .map(|r| {
             Ok(Child {
                 parent: r.try_get("", "cs_parent")?,
-                total: r.try_get("", "cs_total")?,
+                total: if with_total {
+                    Some(r.try_get("", "cs_total")?)
+                } else {
+                    None
+                },
                 row: T::from_query_result(r, "")?,
             })
         })
         .collect()
+}
+
+/// `count(*)` of one parent's child list (the filters applied, no cursor).
+pub fn child_count_stmt(
+    table: &str,
+    parent_col: &str,
+    parent: uuid::Uuid,
+    filters: &[(&str, Option<Value>)],
+) -> Statement {
+    let mut q = Sql::default();
+    let parent_p = q.bind(parent);
+    let where_ = child_conditions(&mut q, parent_col, &parent_p, filters);
+    q.sql = format!("SELECT count(*) FROM {table} WHERE {where_}");
+    q.stmt()
 }

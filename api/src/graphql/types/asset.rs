@@ -79,12 +79,16 @@ pub struct Asset(pub AssetRow);
 connection!(AssetConnection, AssetEdge, Asset);
 
 pub async fn load_asset(ctx: &Context<'_>, asset_id: Uuid) -> Result<Option<Asset>, AppError> {
-    Ok(loaders(ctx)
-        .await?
-        .load_one(AssetKey(asset_id))
-        .await
-        .map_err(loader_err)?
-        .map(Asset))
+    // Boxed: a resolver future is as large as its largest field's.
+    Box::pin(async move {
+        Ok(loaders(ctx)
+            .await?
+            .load_one(AssetKey(asset_id))
+            .await
+            .map_err(loader_err)?
+            .map(Asset))
+    })
+    .await
 }
 
 impl Asset {

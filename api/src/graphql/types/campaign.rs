@@ -85,21 +85,29 @@ connection!(AngleConnection, AngleEdge, Angle);
 connection!(CopyConnection, CopyEdge, Copy);
 
 pub async fn load_campaign(ctx: &Context<'_>, campaign_id: Uuid) -> Result<Option<Campaign>, AppError> {
-    Ok(loaders(ctx)
-        .await?
-        .load_one(CampaignKey(campaign_id))
-        .await
-        .map_err(loader_err)?
-        .map(Campaign::from))
+    // Boxed: a resolver future is as large as its largest field's.
+    Box::pin(async move {
+        Ok(loaders(ctx)
+            .await?
+            .load_one(CampaignKey(campaign_id))
+            .await
+            .map_err(loader_err)?
+            .map(Campaign::from))
+    })
+    .await
 }
 
 pub async fn load_angle(ctx: &Context<'_>, angle_id: Uuid) -> Result<Option<Angle>, AppError> {
-    Ok(loaders(ctx)
-        .await?
-        .load_one(AngleKey(angle_id))
-        .await
-        .map_err(loader_err)?
-        .map(Angle::from))
+    // Boxed: a resolver future is as large as its largest field's.
+    Box::pin(async move {
+        Ok(loaders(ctx)
+            .await?
+            .load_one(AngleKey(angle_id))
+            .await
+            .map_err(loader_err)?
+            .map(Angle::from))
+    })
+    .await
 }
 
 /// Reads one page of a child list: with siblings (a page of parents), one
@@ -123,43 +131,58 @@ where
     K: Send + Sync + std::hash::Hash + Eq + Clone + 'static,
     T: sea_orm::FromQueryResult + HasId + Send + Sync + Clone + 'static,
 {
-    let page = Page::<TimeCursor>::forward(first, after)?;
-    let args = ListArgs {
-        filters,
-        after: page.cursor.clone(),
-        fetch: page.fetch(),
-    };
-    let (list, children) = match siblings {
-        Some(sib) => {
-            let tx = tx(ctx).await?;
-            let load_args = args.clone();
-            let (list, children) = sib
-                .child_list(spec.table, &args, parent, |ids| async move {
-                    fetch_children::<T>(&tx, spec, &ids, &load_args).await
-                })
-                .await?;
-            (list, Some(children))
-        }
-        None => (
-            loaders(ctx)
-                .await?
-                .load_one(key(args))
-                .await
-                .map_err(loader_err)?
-                .unwrap_or_default(),
-            None,
-        ),
-    };
-    let total = Total::Known(list.total);
-    let (edges, info) = paginate(
-        list.rows,
-        page.limit,
-        page.direction,
-        page.cursor.is_some(),
-        cursor_of,
-        |c, row| edge(c, row, children.clone()),
-    );
-    Ok((edges, info, total))
+    // Boxed: a resolver future is as large as its largest field's.
+    Box::pin(async move {
+        let page = Page::<TimeCursor>::forward(first, after)?;
+        let args = ListArgs {
+            filters,
+            after: page.cursor.clone(),
+            fetch: page.fetch(),
+            with_total: ctx.look_ahead().field("totalCount").exists(),
+        };
+        let (list, children) = match siblings {
+            Some(sib) => {
+                let tx = tx(ctx).await?;
+                let load_args = args.clone();
+                let (list, children) = sib
+                    .child_list(spec.table, &args, parent, |ids| async move {
+                        fetch_children::<T>(&tx, spec, &ids, &load_args).await
+                    })
+                    .await?;
+                (list, Some(children))
+            }
+            None => (
+                loaders(ctx)
+                    .await?
+                    .load_one(key(args.clone()))
+                    .await
+                    .map_err(loader_err)?
+                    .unwrap_or_default(),
+                None,
+            ),
+        };
+        // A parent without rows on this page has no row to carry its total.
+        let total = match list.total {
+            Some(n) => Total::Known(n),
+            None if list.rows.is_empty() && args.after.is_none() => Total::Known(0),
+            None => Total::Count(crate::repo::child_count_stmt(
+                spec.table,
+                spec.parent_col,
+                parent,
+                &args.filter_values(),
+            )),
+        };
+        let (edges, info) = paginate(
+            list.rows,
+            page.limit,
+            page.direction,
+            page.cursor.is_some(),
+            cursor_of,
+            |c, row| edge(c, row, children.clone()),
+        );
+        Ok((edges, info, total))
+    })
+    .await
 }
 
 #[Object]
@@ -329,12 +352,15 @@ impl Campaign {
     }
     /// Notes left by reviewers with approveCampaign / requestChanges, newest first.
     async fn review_notes(&self, ctx: &Context<'_>) -> Result<Vec<ReviewNote>> {
-        let rows = loaders(ctx)
-            .await?
-            .load_one(ReviewNotesOf(self.0.id))
-            .await
-            .map_err(loader_err)?
-            .unwrap_or_default();
+        let rows = Box::pin(async {
+            loaders(ctx)
+                .await?
+                .load_one(ReviewNotesOf(self.0.id))
+                .await
+                .map_err(loader_err)
+        })
+        .await?
+        .unwrap_or_default();
         Ok(rows.into_iter().map(ReviewNote).collect())
     }
     /// Leads per day and stage for charts (days in UTC, both ends included).
@@ -346,7 +372,8 @@ impl Campaign {
             return Err(AppError::validation("to", "at most 366 days at a time").into());
         }
         let org = req(ctx)?.require_org()?;
-        let rows = crate::repo::lead::daily_stats(&*tx(ctx).await?, org.org_id, self.0.id, from, to)
+        let tx = tx(ctx).await?;
+        let rows = Box::pin(crate::repo::lead::daily_stats(&*tx, org.org_id, self.0.id, from, to))
             .await
             .map_err(AppError::from)?;
         Ok(rows

@@ -30,12 +30,16 @@ impl User {
 
 /// Loads a user by id through the request's DataLoader.
 pub async fn load_user(ctx: &Context<'_>, user_id: uuid::Uuid) -> Result<Option<User>, AppError> {
-    Ok(loaders(ctx)
-        .await?
-        .load_one(UserKey(user_id))
-        .await
-        .map_err(loader_err)?
-        .map(User))
+    // Boxed: a resolver future is as large as its largest field's.
+    Box::pin(async move {
+        Ok(loaders(ctx)
+            .await?
+            .load_one(UserKey(user_id))
+            .await
+            .map_err(loader_err)?
+            .map(User))
+    })
+    .await
 }
 
 #[derive(Clone)]
@@ -112,12 +116,16 @@ impl Org {
 }
 
 pub async fn load_org(ctx: &Context<'_>, org_id: uuid::Uuid) -> Result<Option<Org>, AppError> {
-    Ok(loaders(ctx)
-        .await?
-        .load_one(OrgKey(org_id))
-        .await
-        .map_err(loader_err)?
-        .map(Org))
+    // Boxed: a resolver future is as large as its largest field's.
+    Box::pin(async move {
+        Ok(loaders(ctx)
+            .await?
+            .load_one(OrgKey(org_id))
+            .await
+            .map_err(loader_err)?
+            .map(Org))
+    })
+    .await
 }
 
 #[derive(Clone)]

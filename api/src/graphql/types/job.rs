@@ -100,12 +100,16 @@ pub struct Job(pub JobRow);
 connection!(JobConnection, JobEdge, Job);
 
 pub async fn load_job(ctx: &Context<'_>, job_id: Uuid) -> Result<Option<Job>, AppError> {
-    Ok(loaders(ctx)
-        .await?
-        .load_one(JobKey(job_id))
-        .await
-        .map_err(loader_err)?
-        .map(Job))
+    // Boxed: a resolver future is as large as its largest field's.
+    Box::pin(async move {
+        Ok(loaders(ctx)
+            .await?
+            .load_one(JobKey(job_id))
+            .await
+            .map_err(loader_err)?
+            .map(Job))
+    })
+    .await
 }
 
 #[Object]
