@@ -327,3 +327,50 @@ async fn nested_pages_cost_a_constant_number_of_statements() {
     // BEGIN+tenant, campaigns, angles, copies, COMMIT
     assert_eq!(counts[0], 5, "{counts:?}");
 }
+
+#[tokio::test]
+async fn nested_totals_count_every_child_whatever_the_page_or_fragment() {
+    let app = spawn_app().await;
+    let (org, o) = app.org_with_owner("totals@example.com", "totals").await;
+    let full = fixtures::campaign(&app, &o, fixtures::campaign_input("Full")).await;
+    fixtures::angles_and_copies(&app, &org, &full, 4, 2).await;
+    let empty = fixtures::campaign(&app, &o, fixtures::campaign_input("Empty")).await;
+    // totalCount asked through a fragment, next to a page of one.
+    let q = "fragment T on AngleConnection { totalCount }
+      query($after: String) { campaigns(first: 10) { nodes { id name
+        angles(first: 1, after: $after) { ...T pageInfo { endCursor hasNextPage }
+          nodes { copies(first: 1) { totalCount nodes { id } } } } } } }";
+    let angles_of = |body: &Value, id: &str| {
+        data_of(body)["campaigns"]["nodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["id"] == id)
+            .unwrap()["angles"]
+            .clone()
+    };
+    let body = app.gql(&o, q, json!({})).await;
+    let a = angles_of(&body, &full);
+    assert_eq!(a["totalCount"], 4, "{a}");
+    assert_eq!(a["nodes"].as_array().unwrap().len(), 1);
+    assert_eq!(a["nodes"][0]["copies"]["totalCount"], 2, "{a}");
+    assert_eq!(a["pageInfo"]["hasNextPage"], true);
+    let e = angles_of(&body, &empty);
+    assert_eq!(e["totalCount"], 0, "{e}");
+    assert_eq!(e["nodes"], json!([]));
+
+    // Walk to the last angle, then past it: the total stays the list's length.
+    let mut after = a["pageInfo"]["endCursor"].clone();
+    for _ in 0..3 {
+        let body = app.gql(&o, q, json!({ "after": after })).await;
+        let a = angles_of(&body, &full);
+        assert_eq!(a["totalCount"], 4, "{a}");
+        assert_eq!(a["nodes"].as_array().unwrap().len(), 1);
+        after = a["pageInfo"]["endCursor"].clone();
+    }
+    let body = app.gql(&o, q, json!({ "after": after })).await;
+    let a = angles_of(&body, &full);
+    assert_eq!(a["nodes"], json!([]), "{a}");
+    assert_eq!(a["totalCount"], 4, "a page past the end still counts the list: {a}");
+    assert_eq!(a["pageInfo"]["hasNextPage"], false);
+}
