@@ -230,26 +230,34 @@ pub struct NewCampaign<'a> {
     pub created_by: Option<Uuid>,
 }
 
-pub async fn insert(db: &impl ConnectionTrait, org_id: Uuid, c: NewCampaign<'_>) -> Result<CampaignRow, DbErr> {
+/// Inserts a campaign and its audit event, in one statement.
+pub async fn insert(
+    db: &impl ConnectionTrait,
+    org_id: Uuid,
+    c: NewCampaign<'_>,
+    event: super::audit::Event<'_>,
+) -> Result<CampaignRow, DbErr> {
     let platforms: Vec<String> = c.platforms.iter().map(|p| p.as_str().to_string()).collect();
-    one(
-        db,
+    let mut values: Vec<sea_orm::Value> = vec![
+        org_id.into(),
+        c.name.into(),
+        crate::domain::slugify(c.name).into(),
+        serde_json::to_value(c.brief).unwrap_or_default().into(),
+        c.locales.to_vec().into(),
+        platforms.into(),
+        c.created_by.into(),
+    ];
+    let sql = super::audit::with_event(
         &format!(
             "INSERT INTO campaigns (org_id, name, slug, brief, locales, platforms, created_by)
              VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING {CAMPAIGN_COLS}"
         ),
-        [
-            org_id.into(),
-            c.name.into(),
-            crate::domain::slugify(c.name).into(),
-            serde_json::to_value(c.brief).unwrap_or_default().into(),
-            c.locales.to_vec().into(),
-            platforms.into(),
-            c.created_by.into(),
-        ],
-    )
-    .await?
-    .ok_or_else(|| DbErr::Custom("insert returned no row".into()))
+        &mut values,
+        event,
+    );
+    one(db, &sql, values)
+        .await?
+        .ok_or_else(|| DbErr::Custom("insert returned no row".into()))
 }
 
 pub async fn update(

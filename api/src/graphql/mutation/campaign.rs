@@ -173,17 +173,13 @@ impl CampaignMutation {
                 platforms: &platforms,
                 created_by: rc.actor().user_id,
             },
-        )
-        .await
-        .map_err(AppError::from)?;
-        audit::record(
-            &*tx,
-            org,
-            rc.actor(),
-            "campaign.create",
-            "Campaign",
-            Some(row.id),
-            json!({ "name": name }),
+            audit::Event {
+                org,
+                actor: rc.actor(),
+                action: "campaign.create",
+                target_type: "Campaign",
+                metadata: json!({ "name": name }),
+            },
         )
         .await
         .map_err(AppError::from)?;
