@@ -7,40 +7,22 @@
 
 use super::{Brand, ImageProviderError, SourceImageProvider};
 use crate::config::{LlmConfig, Secret};
+pub use crate::pipeline::openai::RetryPolicy;
+use crate::pipeline::openai::retry_after;
 use base64::Engine as _;
 use image::{DynamicImage, ImageReader, Limits};
 use reqwest::StatusCode;
 use std::io::Cursor;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 /// Model used when `IMAGE_MODEL` is unset (it accepts `response_format`).
 pub const DEFAULT_IMAGE_MODEL: &str = "dall-e-3";
 /// Responses larger than this are refused (a 1024 px PNG in base64 is ~2-4 MB).
 const MAX_RESPONSE_BYTES: usize = 32 * 1024 * 1024;
+/// Longest wait between tries. A `Retry-After` longer than this ends the
+/// retries at once (the job can be rescheduled) instead of stalling a worker.
+const MAX_RETRY_WAIT: Duration = Duration::from_secs(20);
 const MAX_SIDE: u32 = 4096;
-
-/// How often and how patiently to retry.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct RetryPolicy {
-    /// Total tries, the first included.
-    pub max_attempts: u32,
-    /// Backoff before the second try; doubles each time.
-    pub base_delay: Duration,
-    /// Longest wait between tries. A `Retry-After` longer than this ends the
-    /// retries at once (the job can be rescheduled) instead of stalling a worker.
-    pub max_delay: Duration,
-}
-
-impl Default for RetryPolicy {
-    fn default() -> Self {
-        Self {
-            max_attempts: 4,
-            base_delay: Duration::from_millis(500),
-            max_delay: Duration::from_secs(20),
-        }
-    }
-}
 
 /// The OpenAI-compatible images provider.
 pub struct OpenAiImages {
@@ -49,7 +31,6 @@ pub struct OpenAiImages {
     api_key: Option<Secret>,
     model: String,
     retry: RetryPolicy,
-    jitter: AtomicU64,
 }
 
 impl std::fmt::Debug for OpenAiImages {
@@ -75,9 +56,6 @@ impl OpenAiImages {
             .timeout(cfg.timeout)
             .build()
             .map_err(|e| ImageProviderError::Unavailable(format!("cannot build the HTTP client: {e}")))?;
-        let seed = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_nanos() as u64);
         Ok(Self {
             http,
             endpoint: format!("{}/images/generations", cfg.base_url.trim_end_matches('/')),
@@ -88,9 +66,9 @@ impl OpenAiImages {
                 .unwrap_or_else(|| DEFAULT_IMAGE_MODEL.to_owned()),
             retry: RetryPolicy {
                 max_attempts: cfg.max_attempts,
+                max_delay: MAX_RETRY_WAIT,
                 ..RetryPolicy::default()
             },
-            jitter: AtomicU64::new(seed),
         })
     }
 
@@ -105,20 +83,6 @@ impl OpenAiImages {
             Some(key) if !key.expose().is_empty() => text.replace(key.expose(), "***"),
             _ => text.to_owned(),
         }
-    }
-
-    /// `base * 2^(attempt-1)`, capped, then "equal jitter": half fixed, half random.
-    fn backoff(&self, attempt: u32) -> Duration {
-        let exp = self
-            .retry
-            .base_delay
-            .saturating_mul(1 << attempt.saturating_sub(1).min(16));
-        let capped = exp.min(self.retry.max_delay);
-        let mut z = self.jitter.fetch_add(0x9E37_79B9_7F4A_7C15, Ordering::Relaxed);
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        let unit = ((z ^ (z >> 31)) >> 11) as f64 / (1u64 << 53) as f64;
-        capped / 2 + capped.mul_f64(unit / 2.0)
     }
 
     async fn attempt(&self, body: &serde_json::Value) -> Result<DynamicImage, Failure> {
@@ -137,12 +101,7 @@ impl OpenAiImages {
         };
         let resp = req.send().await.map_err(transport)?;
         let status = resp.status();
-        let retry_after = resp
-            .headers()
-            .get(reqwest::header::RETRY_AFTER)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.trim().parse::<u64>().ok())
-            .map(Duration::from_secs);
+        let retry_after = retry_after(resp.headers());
         if resp.content_length().is_some_and(|n| n > MAX_RESPONSE_BYTES as u64) {
             return Err(Failure::Fatal(ImageProviderError::InvalidOutput(
                 "the response is too large".into(),
@@ -239,7 +198,7 @@ impl SourceImageProvider for OpenAiImages {
                     )));
                 }
                 Some(after) => after,
-                None => self.backoff(attempt),
+                None => self.retry.backoff(attempt - 1),
             };
             tracing::warn!(attempt, wait_ms = wait.as_millis() as u64, %error, "image provider call failed, retrying");
             tokio::time::sleep(wait).await;

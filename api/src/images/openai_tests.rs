@@ -206,7 +206,7 @@ fn backoff_grows_exponentially_with_bounded_jitter() {
     let client = OpenAiImages::from_config(&cfg).unwrap();
     assert_eq!(client.model(), DEFAULT_IMAGE_MODEL);
     for attempt in 1..=8 {
-        let d = client.backoff(attempt);
+        let d = client.retry.backoff(attempt - 1);
         let full = (Duration::from_millis(500) * (1 << (attempt - 1))).min(Duration::from_secs(20));
         assert!(
             d >= full / 2 && d <= full,

@@ -14,6 +14,7 @@ mod transport;
 mod tests;
 
 pub use transport::RetryPolicy;
+pub(crate) use transport::retry_after;
 
 use crate::config::LlmConfig;
 use crate::domain::campaign::{Brief, Platform};

@@ -33,7 +33,7 @@ impl RetryPolicy {
     /// The wait before retry number `retry` (0 for the first): `base * 2^retry`,
     /// capped, then a random point in its upper half so clients that failed
     /// together don't come back together.
-    pub(super) fn backoff(&self, retry: u32) -> Duration {
+    pub(crate) fn backoff(&self, retry: u32) -> Duration {
         let full = self
             .base_delay
             .saturating_mul(1u32 << retry.min(16))
@@ -184,7 +184,7 @@ fn error_chain(e: &reqwest::Error) -> String {
 }
 
 /// `retry-after-ms` (OpenAI's) or `Retry-After` in seconds; HTTP dates are ignored.
-fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+pub(crate) fn retry_after(headers: &HeaderMap) -> Option<Duration> {
     let get = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(str::trim);
     if let Some(ms) = get("retry-after-ms")
         .and_then(|v| v.parse::<f64>().ok())
