@@ -31,6 +31,8 @@ pub struct Metrics {
     pub events_published: Arc<AtomicU64>,
     pub jobs_finished: Arc<AtomicU64>,
     pub webhooks_received: Arc<AtomicU64>,
+    /// Connections built by `graphql::direct` rather than field by field.
+    pub direct_connections: Arc<AtomicU64>,
 }
 
 fn sanitize(op: &str) -> String {
@@ -126,6 +128,11 @@ impl Metrics {
                 "webhook_requests_total",
                 "Lead webhook deliveries received.",
                 &self.webhooks_received,
+            ),
+            (
+                "graphql_direct_connections_total",
+                "Connections resolved in one pass (plain selections).",
+                &self.direct_connections,
             ),
         ] {
             let _ = writeln!(

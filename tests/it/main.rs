@@ -9,6 +9,7 @@ mod campaigns;
 mod campaigns_list;
 mod conformance;
 mod credits;
+mod direct;
 mod http_surface;
 mod images;
 mod jobs;

@@ -1,5 +1,6 @@
 //! The GraphQL API: schema, handler, WebSocket transport, resolvers.
 
+mod direct;
 pub mod errors;
 mod execute;
 pub mod handler;

@@ -112,11 +112,25 @@ impl OrderField {
 
     pub fn cursor(self, c: &CampaignRow) -> CampaignCursor {
         let key = match self {
-            Self::CreatedAt => c.created_at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
-            Self::UpdatedAt => c.updated_at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
+            Self::CreatedAt => Self::time_key(c.created_at),
+            Self::UpdatedAt => Self::time_key(c.updated_at),
             Self::Name => c.name.clone(),
         };
         CampaignCursor(key, c.id)
+    }
+
+    /// The column holding the sort key, for readers that pick their columns.
+    pub fn key_column(self) -> &'static str {
+        match self {
+            Self::CreatedAt => "created_at",
+            Self::UpdatedAt => "updated_at",
+            Self::Name => "name",
+        }
+    }
+
+    /// A timestamp sort key as a cursor holds it.
+    pub fn time_key(t: DateTime<Utc>) -> String {
+        t.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
     }
 
     fn cast(self) -> &'static str {
@@ -170,7 +184,32 @@ pub async fn list(
     cursor: Option<&CampaignCursor>,
     fetch: i64,
 ) -> Result<Vec<CampaignRow>, DbErr> {
-    let mut q = Sql::new(&format!("SELECT {CAMPAIGN_COLS} FROM campaigns"));
+    let stmt = list_stmt(
+        CAMPAIGN_COLS,
+        org_id,
+        filter,
+        order,
+        descending,
+        backward,
+        cursor,
+        fetch,
+    );
+    CampaignRow::find_by_statement(stmt).all(db).await
+}
+
+/// [`list`]'s statement, reading `cols`.
+#[expect(clippy::too_many_arguments, reason = "the list's whole query")]
+pub fn list_stmt(
+    cols: &str,
+    org_id: Uuid,
+    filter: &CampaignFilter,
+    order: OrderField,
+    descending: bool,
+    backward: bool,
+    cursor: Option<&CampaignCursor>,
+    fetch: i64,
+) -> sea_orm::Statement {
+    let mut q = Sql::new(&format!("SELECT {cols} FROM campaigns"));
     filter_sql(&mut q, org_id, filter);
     // Reading backward flips the direction, then the caller flips the rows.
     let desc = descending != backward;
@@ -184,7 +223,7 @@ pub async fn list(
     let dir = if desc { "DESC" } else { "ASC" };
     let limit = q.bind(fetch);
     q.push(&format!(" ORDER BY {col} {dir}, id {dir} LIMIT {limit}"));
-    CampaignRow::find_by_statement(q.stmt()).all(db).await
+    q.stmt()
 }
 
 /// The count of the same filter (totalCount), as a statement run on demand.

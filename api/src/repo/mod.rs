@@ -100,13 +100,13 @@ fn child_conditions(q: &mut Sql, parent_col: &str, parent: &str, filters: &[(&st
 /// One page of children for each of many parents, in one statement:
 /// `fetch` rows per parent, ordered by (created_at, id), after the cursor
 /// if any, and each parent's total (before the cursor) when `with_total`.
+/// Each row holds `cols`, then the parent's id, then (`with_total`) the total.
 ///
 /// Each parent's page is a LATERAL subquery with its own LIMIT, so
 /// Postgres walks the `(org_id, parent, created_at, id)` index and stops
 /// after `fetch` rows, instead of reading and ranking every child.
 #[expect(clippy::too_many_arguments, reason = "one generic query, spelled out")]
-pub async fn child_pages<T: FromQueryResult>(
-    db: &impl ConnectionTrait,
+pub fn child_pages_stmt(
     table: &str,
     cols: &str,
     parent_col: &str,
@@ -116,7 +116,7 @@ pub async fn child_pages<T: FromQueryResult>(
     after: Option<&crate::graphql::relay::TimeCursor>,
     fetch: i64,
     with_total: bool,
-) -> Result<Vec<Child<T>>, DbErr> {
+) -> Statement {
     let mut q = Sql::default();
     let parents_p = q.bind(parents.to_vec());
     let where_ = child_conditions(&mut q, parent_col, "p.id", filters);
@@ -143,7 +143,35 @@ pub async fn child_pages<T: FromQueryResult>(
               ORDER BY created_at {dir}, id {dir} LIMIT {fetch_p}
            ) c"
     );
-    let rows = db.query_all_raw(q.stmt()).await?;
+    q.stmt()
+}
+
+/// [`child_pages_stmt`] with every row read as a `T`.
+#[expect(clippy::too_many_arguments, reason = "one generic query, spelled out")]
+pub async fn child_pages<T: FromQueryResult>(
+    db: &impl ConnectionTrait,
+    table: &str,
+    cols: &str,
+    parent_col: &str,
+    parents: &[uuid::Uuid],
+    filters: &[(&str, Option<Value>)],
+    newest_first: bool,
+    after: Option<&crate::graphql::relay::TimeCursor>,
+    fetch: i64,
+    with_total: bool,
+) -> Result<Vec<Child<T>>, DbErr> {
+    let stmt = child_pages_stmt(
+        table,
+        cols,
+        parent_col,
+        parents,
+        filters,
+        newest_first,
+        after,
+        fetch,
+        with_total,
+    );
+    let rows = db.query_all_raw(stmt).await?;
     rows.iter()
         .map(|r| {
             Ok(Child {

@@ -109,3 +109,18 @@ pub async fn set_status(app: &TestApp, org: &str, campaign: &str, status: &str) 
         .unwrap();
     tx.commit().await.unwrap();
 }
+
+/// Runs `sql` (one or more statements) in the org's context as the
+/// application role, for fixtures the API has no mutation for.
+pub async fn exec_in_org(app: &TestApp, org: &str, sql: &'static str) {
+    use sqlx::Connection as _;
+    let mut c = app.db.app_conn().await;
+    let mut tx = c.begin().await.unwrap();
+    sqlx::query("SELECT set_config('app.org_id', $1, true)")
+        .bind(org)
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    sqlx::raw_sql(sql).execute(&mut *tx).await.unwrap();
+    tx.commit().await.unwrap();
+}

@@ -1,11 +1,13 @@
 use crate::error::AppError;
+use crate::graphql::direct::{self, Resolved};
 use crate::graphql::relay::{Page, Total, paginate};
 use crate::graphql::types::{
     Campaign, CampaignConnection, CampaignEdge, CampaignFilter, CampaignOrder, CampaignOrderField, SortDirection,
 };
-use crate::graphql::{req, tx};
+use crate::graphql::{req, state, tx};
 use crate::repo::campaign::{self as repo, CampaignCursor, OrderField};
 use async_graphql::{Context, ID, Object, Result};
+use std::sync::atomic::Ordering;
 
 #[derive(Default)]
 pub(crate) struct CampaignQuery;
@@ -25,7 +27,7 @@ impl CampaignQuery {
         before: Option<String>,
         filter: Option<CampaignFilter>,
         order_by: Option<CampaignOrder>,
-    ) -> Result<CampaignConnection> {
+    ) -> Result<Resolved<CampaignConnection>> {
         let org = req(ctx)?.require_org()?;
         let page = Page::<CampaignCursor>::new(first, after, last, before)?;
         let filter = filter.unwrap_or_default();
@@ -52,8 +54,38 @@ impl CampaignQuery {
             None => (OrderField::CreatedAt, true),
         };
         let backward = page.direction == crate::graphql::relay::Direction::Backward;
+        let tx = tx(ctx).await?;
+        if let Some(plan) = direct::plan(ctx, &direct::CAMPAIGN, ctx.item, &["id", field.key_column()]) {
+            let stmt = repo::list_stmt(
+                &plan.select_list(),
+                org.org_id,
+                &filter,
+                field,
+                descending,
+                backward,
+                page.cursor.as_ref(),
+                page.fetch(),
+            );
+            let (rows, info) = direct::top_rows(&tx, stmt, &page, |r| {
+                let key = match field {
+                    OrderField::Name => direct::get::<String>(r, 1)?,
+                    _ => OrderField::time_key(direct::get(r, 1)?),
+                };
+                Ok(CampaignCursor(key, direct::get(r, 0)?))
+            })
+            .await?;
+            let total = if plan.wants_total() {
+                Some(Total::Count(repo::count_stmt(org.org_id, &filter)).get(ctx).await?)
+            } else {
+                None
+            };
+            let rows = direct::Rows { rows, info, total };
+            let value = direct::connection(ctx, &tx, &plan, &ctx.item.node.selection_set.node, rows).await?;
+            state(ctx)?.metrics.direct_connections.fetch_add(1, Ordering::Relaxed);
+            return Ok(Resolved::built(value));
+        }
         let rows = repo::list(
-            &*tx(ctx).await?,
+            &*tx,
             org.org_id,
             &filter,
             field,
@@ -82,11 +114,11 @@ impl CampaignQuery {
                 node: Campaign(c, Some(siblings.clone())),
             },
         );
-        Ok(CampaignConnection {
+        Ok(Resolved::Fields(CampaignConnection {
             edges,
             page_info,
             total: Total::Count(repo::count_stmt(org.org_id, &filter)),
-        })
+        }))
     }
 
     /// One campaign of the current org.
