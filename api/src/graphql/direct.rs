@@ -24,12 +24,12 @@ use crate::db::Tx;
 use crate::domain::campaign::{CampaignStatus, Platform, SuggestionStatus};
 use crate::error::AppError;
 use crate::graphql::loaders::{ANGLES, COPIES, ChildSpec};
-use crate::graphql::relay::{Direction, Page, PageInfo, TimeCursor, paginate};
+use crate::graphql::relay::{Page, PageInfo, TimeCursor, encode, page_info, trim};
 use async_graphql::indexmap::IndexMap;
 use async_graphql::parser::types::{Field, Selection, SelectionSet};
 use async_graphql::{Context, ContextSelectionSet, InputType, Name, OutputType, Pos, Positioned, ServerResult, Value};
 use chrono::{DateTime, Utc};
-use sea_orm::{ConnectionTrait, DbErr, QueryResult, Statement};
+use sea_orm::{ConnectionTrait, DbErr, QueryResult};
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -513,11 +513,31 @@ fn plan_nodes<'a>(ctx: &Context<'a>, set: &'a SelectionSet, plan: &mut Plan<'a>)
     Some(())
 }
 
-/// One parent's page: rows with their cursors, page info and total.
+/// Reads a row's cursor (encoded), for the rows and pages that show one.
+pub(crate) type CursorOf<'c> = &'c (dyn Fn(&QueryResult) -> Result<String, DbErr> + Sync);
+
+/// One parent's page: its rows (in list order), page info and total.
 pub(crate) struct Rows {
-    pub(crate) rows: Vec<(String, QueryResult)>,
+    pub(crate) rows: Vec<QueryResult>,
     pub(crate) info: PageInfo,
     pub(crate) total: Option<i64>,
+}
+
+impl Rows {
+    /// A page from `limit + 1` rows read in page direction; only the first
+    /// and last rows' cursors are encoded here.
+    pub(crate) fn new<C>(
+        mut rows: Vec<QueryResult>,
+        page: &Page<C>,
+        cursor: CursorOf<'_>,
+        total: Option<i64>,
+    ) -> Result<Self, DbErr> {
+        let more = trim(&mut rows, page.limit, page.direction);
+        let start = rows.first().map(cursor).transpose()?;
+        let end = rows.last().map(cursor).transpose()?;
+        let info = page_info(more, page.direction, page.cursor.is_some(), start, end);
+        Ok(Self { rows, info, total })
+    }
 }
 
 /// Values of the nested pages, by field position and parent id.
@@ -531,10 +551,12 @@ pub(crate) async fn connection(
     plan: &Plan<'_>,
     set: &SelectionSet,
     rows: Rows,
+    cursor: CursorOf<'_>,
 ) -> Result<Value, AppError> {
     let ids = page_ids(&[&rows], plan)?;
     let mut nested = load_nested(ctx, tx, plan, ids).await?;
-    build_connection(ctx, plan, set, rows, &mut nested)
+    let shape = compile_connection(ctx, plan, set);
+    build_connection(plan, &shape, rows, cursor, &mut nested)
 }
 
 fn page_ids(pages: &[&Rows], plan: &Plan<'_>) -> Result<Vec<Uuid>, AppError> {
@@ -544,7 +566,7 @@ fn page_ids(pages: &[&Rows], plan: &Plan<'_>) -> Result<Vec<Uuid>, AppError> {
     let id_col = plan.column("id");
     let mut ids = Vec::new();
     for p in pages {
-        for (_, r) in &p.rows {
+        for r in &p.rows {
             ids.push(get::<Uuid>(r, id_col)?);
         }
     }
@@ -564,6 +586,11 @@ async fn load_nested(
         out.insert(n.field.pos, (values, n.uses));
     }
     Ok(out)
+}
+
+/// A child row's cursor: (created_at, id), the first two columns.
+fn time_cursor(r: &QueryResult) -> Result<String, DbErr> {
+    Ok(encode(&TimeCursor(get(r, 1)?, get(r, 0)?)))
 }
 
 /// Every parent's page of one nested field, as connection values.
@@ -601,18 +628,6 @@ async fn nested_pages(
     let mut pages = Vec::with_capacity(parents.len());
     for parent in parents {
         let (rows, total) = lists.remove(parent).unwrap_or_default();
-        let keyed = rows
-            .into_iter()
-            .map(|r| Ok((TimeCursor(get(&r, 1)?, get(&r, 0)?), r)))
-            .collect::<Result<Vec<_>, DbErr>>()?;
-        let (rows, info) = paginate(
-            keyed,
-            n.page.limit,
-            Direction::Forward,
-            n.page.cursor.is_some(),
-            |(c, _)| c.clone(),
-            |cursor, (_, r)| (cursor, r),
-        );
         let total = match total {
             _ if !plan.total => None,
             Some(t) => Some(t),
@@ -620,14 +635,14 @@ async fn nested_pages(
             None if n.page.cursor.is_none() => Some(0),
             None => Some(count(tx, n.spec, *parent).await?),
         };
-        pages.push((*parent, Rows { rows, info, total }));
+        pages.push((*parent, Rows::new(rows, &n.page, &time_cursor, total)?));
     }
     let ids = page_ids(&pages.iter().map(|(_, p)| p).collect::<Vec<_>>(), plan)?;
     let mut nested = load_nested(ctx, tx, plan, ids).await?;
-    let set = &n.field.node.selection_set.node;
+    let shape = compile_connection(ctx, plan, &n.field.node.selection_set.node);
     pages
         .into_iter()
-        .map(|(parent, rows)| Ok((parent, build_connection(ctx, plan, set, rows, &mut nested)?)))
+        .map(|(parent, rows)| Ok((parent, build_connection(plan, &shape, rows, &time_cursor, &mut nested)?)))
         .collect()
 }
 
@@ -638,48 +653,122 @@ async fn count(tx: &Tx, spec: &ChildSpec, parent: Uuid) -> Result<i64, AppError>
     Ok(row.map(|r| get::<i64>(&r, 0)).transpose()?.unwrap_or(0))
 }
 
-/// Runs a top-level page's statement (selecting the plan's columns) and
-/// reads its rows, `cursor` reading each row's cursor.
-pub(crate) async fn top_rows<C: serde::Serialize + Clone>(
-    tx: &Tx,
-    stmt: Statement,
-    page: &Page<C>,
-    cursor: impl Fn(&QueryResult) -> Result<C, DbErr>,
-) -> Result<(Vec<(String, QueryResult)>, PageInfo), AppError> {
-    let rows = tx
-        .query_all_raw(stmt)
-        .await?
-        .into_iter()
-        .map(|r| Ok((cursor(&r)?, r)))
-        .collect::<Result<Vec<_>, DbErr>>()?;
-    Ok(paginate(
-        rows,
-        page.limit,
-        page.direction,
-        page.cursor.is_some(),
-        |(c, _)| c.clone(),
-        |cursor, (_, r)| (cursor, r),
-    ))
+/// What a response key of a node holds.
+enum NodeSlot {
+    Typename,
+    Column(Read, usize),
+    Nested(Pos),
 }
 
-/// Merges a field's value into an object the way the executor does when a
-/// response key is selected more than once.
+/// What a response key of an edge holds.
+enum EdgeSlot {
+    Typename,
+    Cursor,
+    Node(Vec<(Name, NodeSlot)>),
+}
+
+/// What a response key of a connection holds.
+enum ConnSlot {
+    Typename,
+    Total,
+    PageInfo(Vec<(Name, &'static str)>),
+    Nodes(Vec<(Name, NodeSlot)>),
+    Edges(Vec<(Name, EdgeSlot)>),
+}
+
+/// A connection's selection, compiled once for all of a level's pages:
+/// fragments spread and field names looked up once, not per row.
+struct Shape {
+    slots: Vec<(Name, ConnSlot)>,
+}
+
+fn key(f: &Positioned<Field>) -> Name {
+    f.node.response_key().node.clone()
+}
+
+fn compile_connection(ctx: &Context<'_>, plan: &Plan<'_>, set: &SelectionSet) -> Shape {
+    let kind = plan.kind;
+    let slots = fields_of(ctx, kind.connection, set)
+        .into_iter()
+        .map(|f| {
+            let sub = &f.node.selection_set.node;
+            let slot = match f.node.name.node.as_str() {
+                "__typename" => ConnSlot::Typename,
+                "totalCount" => ConnSlot::Total,
+                "pageInfo" => ConnSlot::PageInfo(
+                    fields_of(ctx, "PageInfo", sub)
+                        .into_iter()
+                        .map(|g| {
+                            let name = g.node.name.node.as_str();
+                            (
+                                key(g),
+                                PAGE_INFO.iter().find(|p| **p == name).copied().unwrap_or("__typename"),
+                            )
+                        })
+                        .collect(),
+                ),
+                "nodes" => ConnSlot::Nodes(compile_node(ctx, plan, sub)),
+                _ => ConnSlot::Edges(
+                    fields_of(ctx, kind.edge, sub)
+                        .into_iter()
+                        .map(|g| {
+                            let slot = match g.node.name.node.as_str() {
+                                "__typename" => EdgeSlot::Typename,
+                                "cursor" => EdgeSlot::Cursor,
+                                _ => EdgeSlot::Node(compile_node(ctx, plan, &g.node.selection_set.node)),
+                            };
+                            (key(g), slot)
+                        })
+                        .collect(),
+                ),
+            };
+            (key(f), slot)
+        })
+        .collect();
+    Shape { slots }
+}
+
+fn compile_node(ctx: &Context<'_>, plan: &Plan<'_>, set: &SelectionSet) -> Vec<(Name, NodeSlot)> {
+    let kind = plan.kind;
+    fields_of(ctx, kind.name, set)
+        .into_iter()
+        .map(|f| {
+            let name = f.node.name.node.as_str();
+            let slot = if name == "__typename" {
+                NodeSlot::Typename
+            } else if let Some(p) = kind.plain.iter().find(|p| p.field == name) {
+                NodeSlot::Column(p.read, plan.column(p.column))
+            } else {
+                NodeSlot::Nested(f.pos)
+            };
+            (key(f), slot)
+        })
+        .collect()
+}
+
+/// Adds a field's value to an object, merging the way the executor does
+/// when a response key is selected more than once.
 fn insert(map: &mut IndexMap<Name, Value>, key: Name, value: Value) {
-    match (map.get_mut(&key), value) {
-        (None, value) => {
-            map.insert(key, value);
+    use async_graphql::indexmap::map::Entry;
+    match map.entry(key) {
+        Entry::Vacant(e) => {
+            e.insert(value);
         }
-        (Some(Value::Object(prev)), Value::Object(obj)) => {
+        Entry::Occupied(mut e) => merge(e.get_mut(), value),
+    }
+}
+
+fn merge(prev: &mut Value, value: Value) {
+    match (prev, value) {
+        (Value::Object(prev), Value::Object(obj)) => {
             for (k, v) in obj {
                 insert(prev, k, v);
             }
         }
-        (Some(Value::List(prev)), Value::List(list)) => {
+        (Value::List(prev), Value::List(list)) => {
             for (p, v) in prev.iter_mut().zip(list) {
-                if let (Value::Object(p), Value::Object(o)) = (p, v) {
-                    for (k, v) in o {
-                        insert(p, k, v);
-                    }
+                if let (Value::Object(_), Value::Object(_)) = (&p, &v) {
+                    merge(p, v);
                 }
             }
         }
@@ -696,93 +785,86 @@ fn object(map: IndexMap<Name, Value>) -> Value {
 }
 
 fn build_connection(
-    ctx: &Context<'_>,
     plan: &Plan<'_>,
-    set: &SelectionSet,
+    shape: &Shape,
     rows: Rows,
+    cursor: CursorOf<'_>,
     nested: &mut NestedValues,
 ) -> Result<Value, AppError> {
     let kind = plan.kind;
-    let fs = fields_of(ctx, kind.connection, set);
-    let mut map = IndexMap::with_capacity(fs.len());
-    for f in fs {
-        let key = f.node.response_key().node.clone();
-        let sub = &f.node.selection_set.node;
-        let value = match f.node.name.node.as_str() {
-            "__typename" => Value::String(kind.connection.into()),
-            "totalCount" => Value::from(rows.total.unwrap_or(0)),
-            "pageInfo" => page_info(ctx, sub, &rows.info),
-            "nodes" => Value::List(
+    let id_col = plan.column("id");
+    let mut map = IndexMap::with_capacity(shape.slots.len());
+    for (key, slot) in &shape.slots {
+        let value = match slot {
+            ConnSlot::Typename => Value::String(kind.connection.into()),
+            ConnSlot::Total => Value::from(rows.total.unwrap_or(0)),
+            ConnSlot::PageInfo(fields) => page_info_value(fields, &rows.info),
+            ConnSlot::Nodes(slots) => Value::List(
                 rows.rows
                     .iter()
-                    .map(|(_, r)| node(ctx, plan, sub, r, nested))
+                    .map(|r| node(kind, slots, r, id_col, nested))
                     .collect::<Result<_, _>>()?,
             ),
-            "edges" => {
-                let edge_fields = fields_of(ctx, kind.edge, sub);
+            ConnSlot::Edges(slots) => {
                 let mut list = Vec::with_capacity(rows.rows.len());
-                for (cursor, r) in &rows.rows {
-                    let mut edge = IndexMap::with_capacity(edge_fields.len());
-                    for g in &edge_fields {
-                        let v = match g.node.name.node.as_str() {
-                            "__typename" => Value::String(kind.edge.into()),
-                            "cursor" => Value::String(cursor.clone()),
-                            _ => node(ctx, plan, &g.node.selection_set.node, r, nested)?,
+                for r in &rows.rows {
+                    let mut edge = IndexMap::with_capacity(slots.len());
+                    for (k, slot) in slots {
+                        let v = match slot {
+                            EdgeSlot::Typename => Value::String(kind.edge.into()),
+                            EdgeSlot::Cursor => Value::String(cursor(r)?),
+                            EdgeSlot::Node(node_slots) => node(kind, node_slots, r, id_col, nested)?,
                         };
-                        insert(&mut edge, g.node.response_key().node.clone(), v);
+                        insert(&mut edge, k.clone(), v);
                     }
                     list.push(object(edge));
                 }
                 Value::List(list)
             }
-            _ => Value::Null,
         };
-        insert(&mut map, key, value);
+        insert(&mut map, key.clone(), value);
     }
     Ok(object(map))
 }
 
-fn page_info(ctx: &Context<'_>, set: &SelectionSet, info: &PageInfo) -> Value {
+fn page_info_value(fields: &[(Name, &'static str)], info: &PageInfo) -> Value {
     let cursor = |c: &Option<String>| c.clone().map_or(Value::Null, Value::String);
-    let mut map = IndexMap::new();
-    for f in fields_of(ctx, "PageInfo", set) {
-        let v = match f.node.name.node.as_str() {
-            "__typename" => Value::String("PageInfo".into()),
+    let mut map = IndexMap::with_capacity(fields.len());
+    for (k, name) in fields {
+        let v = match *name {
             "hasNextPage" => Value::Boolean(info.has_next_page),
             "hasPreviousPage" => Value::Boolean(info.has_previous_page),
             "startCursor" => cursor(&info.start_cursor),
-            _ => cursor(&info.end_cursor),
+            "endCursor" => cursor(&info.end_cursor),
+            _ => Value::String("PageInfo".into()),
         };
-        insert(&mut map, f.node.response_key().node.clone(), v);
+        insert(&mut map, k.clone(), v);
     }
     object(map)
 }
 
 fn node(
-    ctx: &Context<'_>,
-    plan: &Plan<'_>,
-    set: &SelectionSet,
+    kind: &Kind,
+    slots: &[(Name, NodeSlot)],
     row: &QueryResult,
+    id_col: usize,
     nested: &mut NestedValues,
 ) -> Result<Value, AppError> {
-    let kind = plan.kind;
-    let fs = fields_of(ctx, kind.name, set);
-    let mut map = IndexMap::with_capacity(fs.len());
-    for f in fs {
-        let name = f.node.name.node.as_str();
-        let value = if name == "__typename" {
-            Value::String(kind.name.into())
-        } else if let Some(p) = kind.plain.iter().find(|p| p.field == name) {
-            (p.read)(row, plan.column(p.column))?
-        } else {
-            let id: Uuid = get(row, plan.column("id"))?;
-            match nested.get_mut(&f.pos) {
-                Some((values, 1)) => values.remove(&id).unwrap_or_default(),
-                Some((values, _)) => values.get(&id).cloned().unwrap_or_default(),
-                None => Value::Null,
+    let mut map = IndexMap::with_capacity(slots.len());
+    for (key, slot) in slots {
+        let value = match slot {
+            NodeSlot::Typename => Value::String(kind.name.into()),
+            NodeSlot::Column(read, i) => read(row, *i)?,
+            NodeSlot::Nested(pos) => {
+                let id: Uuid = get(row, id_col)?;
+                match nested.get_mut(pos) {
+                    Some((values, 1)) => values.remove(&id).unwrap_or_default(),
+                    Some((values, _)) => values.get(&id).cloned().unwrap_or_default(),
+                    None => Value::Null,
+                }
             }
         };
-        insert(&mut map, f.node.response_key().node.clone(), value);
+        insert(&mut map, key.clone(), value);
     }
     Ok(object(map))
 }

@@ -108,29 +108,46 @@ pub fn paginate<T, C: Serialize, E>(
     cursor_of: impl Fn(&T) -> C,
     edge: impl Fn(String, T) -> E,
 ) -> (Vec<E>, PageInfo) {
+    let more = trim(&mut rows, page_limit, direction);
+    let cursors: Vec<String> = rows.iter().map(|r| encode(&cursor_of(r))).collect();
+    let info = page_info(
+        more,
+        direction,
+        had_cursor,
+        cursors.first().cloned(),
+        cursors.last().cloned(),
+    );
+    let edges = rows.into_iter().zip(cursors).map(|(r, c)| edge(c, r)).collect();
+    (edges, info)
+}
+
+/// Cuts `limit + 1` rows read in page direction to the page, in list
+/// order; true when there were more.
+pub fn trim<T>(rows: &mut Vec<T>, page_limit: i32, direction: Direction) -> bool {
     let limit = usize::try_from(page_limit).unwrap_or(0);
     let more = rows.len() > limit;
     rows.truncate(limit);
     if direction == Direction::Backward {
         rows.reverse();
     }
-    let cursors: Vec<String> = rows.iter().map(|r| encode(&cursor_of(r))).collect();
-    let info = PageInfo {
-        has_next_page: if direction == Direction::Forward {
-            more
-        } else {
-            had_cursor
-        },
-        has_previous_page: if direction == Direction::Forward {
-            had_cursor
-        } else {
-            more
-        },
-        start_cursor: cursors.first().cloned(),
-        end_cursor: cursors.last().cloned(),
-    };
-    let edges = rows.into_iter().zip(cursors).map(|(r, c)| edge(c, r)).collect();
-    (edges, info)
+    more
+}
+
+/// The page info of a trimmed page whose first and last cursors are given.
+pub fn page_info(
+    more: bool,
+    direction: Direction,
+    had_cursor: bool,
+    start_cursor: Option<String>,
+    end_cursor: Option<String>,
+) -> PageInfo {
+    let forward = direction == Direction::Forward;
+    PageInfo {
+        has_next_page: if forward { more } else { had_cursor },
+        has_previous_page: if forward { had_cursor } else { more },
+        start_cursor,
+        end_cursor,
+    }
 }
 
 /// `totalCount`: known already, or counted on demand with the given

@@ -1,12 +1,13 @@
 use crate::error::AppError;
 use crate::graphql::direct::{self, Resolved};
-use crate::graphql::relay::{Page, Total, paginate};
+use crate::graphql::relay::{Page, Total, encode, paginate};
 use crate::graphql::types::{
     Campaign, CampaignConnection, CampaignEdge, CampaignFilter, CampaignOrder, CampaignOrderField, SortDirection,
 };
 use crate::graphql::{req, state, tx};
 use crate::repo::campaign::{self as repo, CampaignCursor, OrderField};
 use async_graphql::{Context, ID, Object, Result};
+use sea_orm::{ConnectionTrait as _, QueryResult};
 use std::sync::atomic::Ordering;
 
 #[derive(Default)]
@@ -66,21 +67,22 @@ impl CampaignQuery {
                 page.cursor.as_ref(),
                 page.fetch(),
             );
-            let (rows, info) = direct::top_rows(&tx, stmt, &page, |r| {
-                let key = match field {
-                    OrderField::Name => direct::get::<String>(r, 1)?,
-                    _ => OrderField::time_key(direct::get(r, 1)?),
-                };
-                Ok(CampaignCursor(key, direct::get(r, 0)?))
-            })
-            .await?;
+            let rows = tx.query_all_raw(stmt).await.map_err(AppError::from)?;
             let total = if plan.wants_total() {
                 Some(Total::Count(repo::count_stmt(org.org_id, &filter)).get(ctx).await?)
             } else {
                 None
             };
-            let rows = direct::Rows { rows, info, total };
-            let value = direct::connection(ctx, &tx, &plan, &ctx.item.node.selection_set.node, rows).await?;
+            let cursor = |r: &QueryResult| {
+                let key = match field {
+                    OrderField::Name => direct::get::<String>(r, 1)?,
+                    _ => OrderField::time_key(direct::get(r, 1)?),
+                };
+                Ok(encode(&CampaignCursor(key, direct::get(r, 0)?)))
+            };
+            let rows = direct::Rows::new(rows, &page, &cursor, total).map_err(AppError::from)?;
+            let set = &ctx.item.node.selection_set.node;
+            let value = direct::connection(ctx, &tx, &plan, set, rows, &cursor).await?;
             state(ctx)?.metrics.direct_connections.fetch_add(1, Ordering::Relaxed);
             return Ok(Resolved::built(value));
         }
