@@ -342,6 +342,43 @@ async fn cancelled_requests_leave_no_connection_in_a_transaction() {
     assert_eq!(data_of(&body)["updateBrandKit"]["brandKit"]["voice"], "after");
 }
 
+/// The pool does not ping connections before use; when the database
+/// closes them (a restart, an administrator), requests still succeed on
+/// fresh ones instead of failing once per dead connection.
+#[tokio::test]
+async fn connections_the_database_closed_are_replaced_unseen() {
+    let app = spawn_app_with(|s| {
+        s.insert("DB_POOL_SIZE".into(), "4".into());
+    })
+    .await;
+    let (org, owner) = app.org_with_owner("terminated@example.com", "terminated").await;
+    let q = "{ org { id } campaigns { totalCount } }";
+    // Fill the pool with idle connections.
+    let warm: Vec<_> = (0..8).map(|_| app.gql(&owner, q, json!({}))).collect();
+    for body in futures_util::future::join_all(warm).await {
+        assert_eq!(data_of(&body)["org"]["id"], org.as_str());
+    }
+    for round in 0..2 {
+        let mut c = app.db.app_conn().await;
+        let killed: Vec<bool> = sqlx::query_scalar(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+              WHERE datname = current_database() AND application_name = 'campaign-studio'",
+        )
+        .fetch_all(&mut c)
+        .await
+        .unwrap();
+        assert!(
+            !killed.is_empty() && killed.iter().all(|k| *k),
+            "round {round}: {killed:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        for _ in 0..6 {
+            let body = app.gql(&owner, q, json!({})).await;
+            assert_eq!(data_of(&body)["org"]["id"], org.as_str(), "round {round}: {body}");
+        }
+    }
+}
+
 #[tokio::test]
 async fn cors_admits_only_the_configured_origins() {
     let app = spawn_app_with(|s| {

@@ -64,6 +64,17 @@ fn exec_err(e: sqlx::Error) -> DbErr {
     DbErr::Exec(RuntimeErr::SqlxError(Arc::new(e)))
 }
 
+/// The connection is gone (the server closed it or shut down), as opposed
+/// to a statement failing on a live connection.
+fn connection_lost(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::Io(_) | sqlx::Error::Protocol(_) | sqlx::Error::Tls(_) => true,
+        // admin_shutdown, crash_shutdown, cannot_connect_now
+        sqlx::Error::Database(d) => matches!(d.code().as_deref(), Some("57P01" | "57P02" | "57P03")),
+        _ => false,
+    }
+}
+
 fn closed() -> DbErr {
     DbErr::Custom("transaction already finished".into())
 }
@@ -72,11 +83,13 @@ impl Tx {
     /// Takes a connection, begins a transaction and enters `enter`, in one
     /// round trip. The values spliced into the SQL are a `Uuid`'s canonical
     /// text or a hex digest: they cannot carry SQL, by construction.
+    ///
+    /// The pool does not ping a connection before handing it out (that
+    /// would be one more round trip per request); a connection the server
+    /// closed meanwhile (a restart, a terminated backend) fails this first
+    /// batch instead, before anything ran, and is discarded for the next
+    /// one, at most once per pooled connection.
     pub async fn begin(pool: &PgPool, enter: &Enter) -> Result<(Tx, Entered), DbErr> {
-        let conn = pool
-            .acquire()
-            .await
-            .map_err(|e| DbErr::Conn(RuntimeErr::SqlxError(Arc::new(e))))?;
         let sql = match enter {
             Enter::Nobody => "BEGIN".to_string(),
             Enter::User { user_id, org_id } => format!(
@@ -94,22 +107,34 @@ impl Tx {
             }
             Enter::Worker => "BEGIN; SELECT set_config('app.worker', 'on', true)".to_string(),
         };
-        // From here on a drop before commit/rollback closes the connection.
-        let tx = Tx {
-            inner: tokio::sync::Mutex::new(Inner {
-                conn: Some(conn),
-                open: true,
-            }),
-            statements: AtomicU32::new(0),
+        let mut attempts = pool.options().get_max_connections() + 1;
+        let (tx, rows) = loop {
+            let conn = pool
+                .acquire()
+                .await
+                .map_err(|e| DbErr::Conn(RuntimeErr::SqlxError(Arc::new(e))))?;
+            // From here on a drop before commit/rollback closes the connection.
+            let tx = Tx {
+                inner: tokio::sync::Mutex::new(Inner {
+                    conn: Some(conn),
+                    open: true,
+                }),
+                statements: AtomicU32::new(0),
+            };
+            let result = tx
+                .with_conn(async |c| Ok(sqlx::raw_sql(AssertSqlSafe(sql.as_str())).fetch_all(&mut **c).await))
+                .await?;
+            match result {
+                Ok(rows) => break (tx, rows),
+                Err(e) if attempts > 1 && connection_lost(&e) => {
+                    tracing::info!(error = %e, "pooled connection was closed by the server; taking another");
+                    attempts -= 1;
+                    // Dropped unfinished: the connection is closed, not returned.
+                    drop(tx);
+                }
+                Err(e) => return Err(db_err(e)),
+            }
         };
-        let rows = tx
-            .with_conn(async |c| {
-                sqlx::raw_sql(AssertSqlSafe(sql))
-                    .fetch_all(&mut **c)
-                    .await
-                    .map_err(db_err)
-            })
-            .await?;
         let mut entered = Entered::default();
         match enter {
             Enter::User { org_id, .. } => {
