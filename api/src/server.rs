@@ -15,6 +15,7 @@ use tracing::Instrument as _;
 pub struct Server {
     pub state: AppState,
     pub schema: AppSchema,
+    pub documents: std::sync::Arc<crate::graphql::documents::Documents>,
 }
 
 /// CORS for the browser origins of `CORS_ALLOWED_ORIGINS` (none: the
@@ -47,7 +48,11 @@ fn cors(origins: &[String]) -> Option<tower_http::cors::CorsLayer> {
 pub fn router(state: AppState) -> Router {
     let schema = crate::graphql::build_schema(Some(state.clone()));
     let cors = cors(&state.config.cors_origins);
-    let server = Server { state, schema };
+    let server = Server {
+        state,
+        schema,
+        documents: Default::default(),
+    };
     let router = Router::new()
         .route("/graphql", get(handler::get).post(handler::post))
         .route("/graphql/ws", get(ws::upgrade))

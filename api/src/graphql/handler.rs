@@ -319,7 +319,7 @@ async fn run(
     body_hash: Option<String>,
 ) -> axum::response::Response {
     let operation_name = req.operation_name.clone();
-    let op_type = match req.parsed_query() {
+    let op_type = match server.documents.parse(&mut req) {
         Ok(doc) => match limits::check(doc, operation_name.as_deref(), Limits::default()) {
             Ok(t) => t,
             Err(e) => return request_error(flavor, StatusCode::BAD_REQUEST, e),

@@ -1,6 +1,7 @@
 //! The GraphQL API: schema, handler, WebSocket transport, resolvers.
 
 mod direct;
+pub mod documents;
 pub mod errors;
 mod execute;
 pub mod handler;

@@ -268,7 +268,7 @@ impl Session {
             }
         };
         let op = req.operation_name.clone();
-        let checked = match req.parsed_query() {
+        let checked = match self.server.documents.parse(&mut req) {
             Ok(doc) => limits::check(doc, op.as_deref(), Limits::default()),
             Err(e) => Err(AppError::validation("query", e.message)),
         };
