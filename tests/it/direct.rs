@@ -20,6 +20,7 @@ query($first: Int, $after: String, $last: Int, $before: String, $order: Campaign
     edges { __typename cursor node { id createdAt } }
     nodes {
       __typename ... on Node { id } name slug status locales platforms createdAt updatedAt
+      skipped: slug @skip(if: true) ... on Campaign @include(if: false) { hidden: name }
       EXTRA
       angles(first: $af) {
         totalCount
@@ -151,6 +152,11 @@ async fn direct_and_resolved_pages_agree() {
         .map(|n| n["angles"]["nodes"].as_array().unwrap().len())
         .collect();
     assert_eq!(angles, vec![0, 1, 2, 3, 0]);
+    let first = conn["nodes"][0].as_object().unwrap();
+    assert!(
+        !first.contains_key("skipped") && !first.contains_key("hidden"),
+        "{first:?}"
+    );
     let copy = &conn["nodes"][3]["angles"]["nodes"][1]["c"]["nodes"][0];
     assert_eq!(copy["__typename"], "Copy");
     let x = conn["nodes"][2]["angles"]["nodes"][0]["c"]["nodes"][1].clone();
