@@ -13,9 +13,11 @@ use std::sync::{Arc, Mutex};
 
 /// Documents kept at most; when full, the cache starts over (a client
 /// sending ever-new queries only ever costs a parse, as without it).
-const MAX_ENTRIES: usize = 512;
+/// Parsing happens before authentication, so the bound must hold against
+/// anyone: 256 texts of at most 8 KiB, a few MiB with their trees.
+const MAX_ENTRIES: usize = 256;
 /// Longer queries are parsed each time rather than kept.
-const MAX_QUERY_LEN: usize = 16 * 1024;
+const MAX_QUERY_LEN: usize = 8 * 1024;
 
 #[derive(Default)]
 pub struct Documents {
