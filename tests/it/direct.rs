@@ -38,15 +38,7 @@ query($first: Int, $after: String, $last: Int, $before: String, $order: Campaign
 }";
 
 async fn direct_count(app: &TestApp) -> u64 {
-    let text = app
-        .http
-        .get(format!("{}/metrics", app.base))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let text = app.metrics().await;
     text.lines()
         .find_map(|l| l.strip_prefix("graphql_direct_connections_total "))
         .and_then(|n| n.trim().parse().ok())

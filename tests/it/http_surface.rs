@@ -179,15 +179,7 @@ async fn responses_carry_a_request_id_and_ops_endpoints_answer() {
             .status(),
         200
     );
-    let metrics = app
-        .http
-        .get(format!("{}/metrics", app.base))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = app.metrics().await;
     assert!(
         metrics.contains("graphql_requests_total{operation=\"anonymous\",outcome=\"OK\"}"),
         "{metrics}"

@@ -192,8 +192,7 @@ pub async fn fetch_children<T: sea_orm::FromQueryResult>(
     args: &ListArgs,
 ) -> Result<HashMap<Uuid, ChildList<T>>, AppError> {
     let filters = args.filter_values();
-    let rows = repo::child_pages::<T>(
-        tx,
+    let stmt = repo::child_pages_stmt(
         spec.table,
         spec.cols,
         spec.parent_col,
@@ -203,8 +202,8 @@ pub async fn fetch_children<T: sea_orm::FromQueryResult>(
         args.after.as_ref(),
         args.fetch,
         args.with_total,
-    )
-    .await?;
+    );
+    let rows = repo::child_pages::<T>(tx, stmt, args.with_total).await?;
     let mut lists: HashMap<Uuid, ChildList<T>> = HashMap::new();
     for child in rows {
         let list = lists.entry(child.parent).or_insert_with(|| ChildList {

@@ -171,33 +171,8 @@ fn filter_sql(q: &mut Sql, org_id: Uuid, f: &CampaignFilter) {
     }
 }
 
-/// A page of campaigns: `fetch` rows in `order` (`descending`), after the
-/// cursor; read in reverse when `backward`.
-#[expect(clippy::too_many_arguments, reason = "the list's whole query")]
-pub async fn list(
-    db: &impl ConnectionTrait,
-    org_id: Uuid,
-    filter: &CampaignFilter,
-    order: OrderField,
-    descending: bool,
-    backward: bool,
-    cursor: Option<&CampaignCursor>,
-    fetch: i64,
-) -> Result<Vec<CampaignRow>, DbErr> {
-    let stmt = list_stmt(
-        CAMPAIGN_COLS,
-        org_id,
-        filter,
-        order,
-        descending,
-        backward,
-        cursor,
-        fetch,
-    );
-    CampaignRow::find_by_statement(stmt).all(db).await
-}
-
-/// [`list`]'s statement, reading `cols`.
+/// A page of campaigns reading `cols`: `fetch` rows in `order`
+/// (`descending`), after the cursor; read in reverse when `backward`.
 #[expect(clippy::too_many_arguments, reason = "the list's whole query")]
 pub fn list_stmt(
     cols: &str,

@@ -146,31 +146,12 @@ pub fn child_pages_stmt(
     q.stmt()
 }
 
-/// [`child_pages_stmt`] with every row read as a `T`.
-#[expect(clippy::too_many_arguments, reason = "one generic query, spelled out")]
+/// Runs a [`child_pages_stmt`] and reads every row as a `T`.
 pub async fn child_pages<T: FromQueryResult>(
     db: &impl ConnectionTrait,
-    table: &str,
-    cols: &str,
-    parent_col: &str,
-    parents: &[uuid::Uuid],
-    filters: &[(&str, Option<Value>)],
-    newest_first: bool,
-    after: Option<&crate::graphql::relay::TimeCursor>,
-    fetch: i64,
+    stmt: Statement,
     with_total: bool,
 ) -> Result<Vec<Child<T>>, DbErr> {
-    let stmt = child_pages_stmt(
-        table,
-        cols,
-        parent_col,
-        parents,
-        filters,
-        newest_first,
-        after,
-        fetch,
-        with_total,
-    );
     let rows = db.query_all_raw(stmt).await?;
     rows.iter()
         .map(|r| {

@@ -103,6 +103,17 @@ impl TestApp {
         }
     }
 
+    /// The Prometheus text of `/metrics`.
+    pub async fn metrics(&self) -> String {
+        let resp = self
+            .http
+            .get(format!("{}/metrics", self.base))
+            .send()
+            .await
+            .expect("metrics request");
+        resp.text().await.expect("metrics body")
+    }
+
     /// POST /graphql and return the JSON body.
     pub async fn gql(&self, caller: &Caller, query: &str, variables: Value) -> Value {
         let resp = caller

@@ -49,17 +49,24 @@ pub async fn generate(app: &TestApp, caller: &Caller, campaign: &str, extra: Val
     (id, body)
 }
 
+/// A connection as the application role in `org` (for this connection's
+/// life), for fixtures written below the API.
+async fn org_conn(app: &TestApp, org: &str) -> sqlx::PgConnection {
+    let mut c = app.db.app_conn().await;
+    sqlx::query("SELECT set_config('app.org_id', $1, false)")
+        .bind(org)
+        .execute(&mut c)
+        .await
+        .unwrap();
+    c
+}
+
 /// Inserts angles and copies for a campaign directly, in the org's context
 /// as the application role (for tests of reading and reviewing).
 pub async fn angles_and_copies(app: &TestApp, org: &str, campaign: &str, angles: usize, copies: usize) {
     use sqlx::Connection as _;
-    let mut c = app.db.app_conn().await;
+    let mut c = org_conn(app, org).await;
     let mut tx = c.begin().await.unwrap();
-    sqlx::query("SELECT set_config('app.org_id', $1, true)")
-        .bind(org)
-        .execute(&mut *tx)
-        .await
-        .unwrap();
     let platforms = ["INSTAGRAM", "X", "LINKEDIN", "FACEBOOK", "TIKTOK"];
     for a in 0..angles {
         let angle: uuid::Uuid = sqlx::query_scalar(
@@ -94,13 +101,8 @@ pub async fn angles_and_copies(app: &TestApp, org: &str, campaign: &str, angles:
 /// Sets a campaign's status directly (for state-machine tests).
 pub async fn set_status(app: &TestApp, org: &str, campaign: &str, status: &str) {
     use sqlx::Connection as _;
-    let mut c = app.db.app_conn().await;
+    let mut c = org_conn(app, org).await;
     let mut tx = c.begin().await.unwrap();
-    sqlx::query("SELECT set_config('app.org_id', $1, true)")
-        .bind(org)
-        .execute(&mut *tx)
-        .await
-        .unwrap();
     sqlx::query("UPDATE campaigns SET status = $2 WHERE id = $1::uuid")
         .bind(campaign)
         .bind(status)
@@ -114,13 +116,8 @@ pub async fn set_status(app: &TestApp, org: &str, campaign: &str, status: &str) 
 /// application role, for fixtures the API has no mutation for.
 pub async fn exec_in_org(app: &TestApp, org: &str, sql: &'static str) {
     use sqlx::Connection as _;
-    let mut c = app.db.app_conn().await;
+    let mut c = org_conn(app, org).await;
     let mut tx = c.begin().await.unwrap();
-    sqlx::query("SELECT set_config('app.org_id', $1, true)")
-        .bind(org)
-        .execute(&mut *tx)
-        .await
-        .unwrap();
     sqlx::raw_sql(sql).execute(&mut *tx).await.unwrap();
     tx.commit().await.unwrap();
 }

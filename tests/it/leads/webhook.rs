@@ -130,15 +130,7 @@ async fn leads_webhook_accepts_only_valid_signatures_and_every_refusal_looks_the
     // source lookup (BEGIN, 3 statements, COMMIT) + write (BEGIN, rules, upsert, COMMIT)
     assert!(statements <= 9, "round trips per new lead: {statements}");
 
-    let metrics = app
-        .http
-        .get(format!("{}/metrics", app.base))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = app.metrics().await;
     assert!(metrics.contains("webhook_requests_total 16"), "{metrics}");
 }
 

@@ -7,7 +7,7 @@ use crate::graphql::types::{
 use crate::graphql::{req, state, tx};
 use crate::repo::campaign::{self as repo, CampaignCursor, OrderField};
 use async_graphql::{Context, ID, Object, Result};
-use sea_orm::{ConnectionTrait as _, QueryResult};
+use sea_orm::{ConnectionTrait as _, FromQueryResult as _, QueryResult};
 use std::sync::atomic::Ordering;
 
 #[derive(Default)]
@@ -56,17 +56,19 @@ impl CampaignQuery {
         };
         let backward = page.direction == crate::graphql::relay::Direction::Backward;
         let tx = tx(ctx).await?;
-        if let Some(plan) = direct::plan(ctx, &direct::CAMPAIGN, ctx.item, &["id", field.key_column()]) {
-            let stmt = repo::list_stmt(
-                &plan.select_list(),
-                org.org_id,
-                &filter,
-                field,
-                descending,
-                backward,
-                page.cursor.as_ref(),
-                page.fetch(),
-            );
+        let plan = direct::plan(ctx, &direct::CAMPAIGN, ctx.item, &["id", field.key_column()]);
+        let cols = plan.as_ref().map(|p| p.select_list());
+        let stmt = repo::list_stmt(
+            cols.as_deref().unwrap_or(repo::CAMPAIGN_COLS),
+            org.org_id,
+            &filter,
+            field,
+            descending,
+            backward,
+            page.cursor.as_ref(),
+            page.fetch(),
+        );
+        if let Some(plan) = plan {
             let rows = tx.query_all_raw(stmt).await.map_err(AppError::from)?;
             let total = if plan.wants_total() {
                 Some(Total::Count(repo::count_stmt(org.org_id, &filter)).get(ctx).await?)
@@ -86,18 +88,10 @@ impl CampaignQuery {
             state(ctx)?.metrics.direct_connections.fetch_add(1, Ordering::Relaxed);
             return Ok(Resolved::built(value));
         }
-        let rows = repo::list(
-            &*tx,
-            org.org_id,
-            &filter,
-            field,
-            descending,
-            backward,
-            page.cursor.as_ref(),
-            page.fetch(),
-        )
-        .await
-        .map_err(AppError::from)?;
+        let rows = repo::CampaignRow::find_by_statement(stmt)
+            .all(&*tx)
+            .await
+            .map_err(AppError::from)?;
         // The page's campaigns load their nested lists together.
         let page_ids = rows
             .iter()
