@@ -67,7 +67,7 @@ impl Metrics {
         }
     }
 
-    pub fn render(&self, pool: &sqlx::PgPool) -> String {
+    pub fn render(&self, pool: &crate::db::Db) -> String {
         let mut out = String::new();
         if let Ok(inner) = self.inner.lock() {
             out.push_str("# HELP graphql_requests_total GraphQL requests by operation name and outcome code.\n");
@@ -106,13 +106,10 @@ impl Metrics {
         }
         out.push_str("# HELP db_pool_connections Connections in the database pool.\n");
         out.push_str("# TYPE db_pool_connections gauge\n");
-        let _ = writeln!(out, "db_pool_connections{{state=\"open\"}} {}", pool.size());
-        let _ = writeln!(out, "db_pool_connections{{state=\"idle\"}} {}", pool.num_idle());
-        let _ = writeln!(
-            out,
-            "db_pool_connections{{state=\"max\"}} {}",
-            pool.options().get_max_connections()
-        );
+        let (open, idle) = pool.stats();
+        let _ = writeln!(out, "db_pool_connections{{state=\"open\"}} {open}");
+        let _ = writeln!(out, "db_pool_connections{{state=\"idle\"}} {idle}");
+        let _ = writeln!(out, "db_pool_connections{{state=\"max\"}} {}", pool.max_connections());
         for (name, help, v) in [
             (
                 "events_published_total",

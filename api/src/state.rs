@@ -5,7 +5,6 @@ use crate::config::Config;
 use crate::crypto::{SecretBox, Signer};
 use crate::events::EventHub;
 use crate::metrics::Metrics;
-use sqlx::PgPool;
 use std::collections::HashMap;
 use std::ops::Deref;
 use std::sync::{Arc, Mutex};
@@ -16,7 +15,7 @@ pub struct AppState(Arc<Inner>);
 
 pub struct Inner {
     pub config: Config,
-    pub pool: PgPool,
+    pub pool: crate::db::Db,
     pub jwt: JwtVerifier,
     pub events: EventHub,
     pub users: UserCache,

@@ -1,7 +1,9 @@
 //! Connections to Postgres. This is the only module that opens connections.
 
+mod pool;
 mod tx;
 
+pub use pool::Db;
 pub use tx::{Enter, Entered, Tx};
 
 use crate::config::Secret;
@@ -98,8 +100,13 @@ pub async fn check_app_role(db: &impl ConnectionTrait) -> anyhow::Result<()> {
 }
 
 /// Is the database reachable? (for `/readyz`)
-pub async fn ping(pool: &PgPool) -> bool {
-    tokio::time::timeout(Duration::from_secs(2), sqlx::query("SELECT 1").execute(pool))
+pub async fn ping(db: &Db) -> bool {
+    let probe = async {
+        let (tx, _) = Tx::begin(db, &Enter::Nobody).await?;
+        tx.execute_unprepared("SELECT 1").await?;
+        tx.commit().await
+    };
+    tokio::time::timeout(Duration::from_secs(2), probe)
         .await
         .map(|r| r.is_ok())
         .unwrap_or(false)

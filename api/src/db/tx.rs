@@ -12,10 +12,11 @@
 //! connection is closed instead of being returned, so a half-done transaction
 //! or a tenant setting can never reach the next request.
 
+use super::pool::{Db, Lease};
 use sea_orm::{ConnectionTrait, DbBackend, DbErr, ExecResult, QueryResult, RuntimeErr, Statement};
 use sea_query_sqlx::SqlxValues;
 use sqlx::pool::PoolConnection;
-use sqlx::{AssertSqlSafe, PgPool, Postgres, Row};
+use sqlx::{AssertSqlSafe, Postgres, Row};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 use uuid::Uuid;
@@ -47,11 +48,12 @@ pub struct Entered {
 }
 
 struct Inner {
-    conn: Option<PoolConnection<Postgres>>,
+    conn: Option<Lease>,
     open: bool,
 }
 
 pub struct Tx {
+    db: Db,
     inner: tokio::sync::Mutex<Inner>,
     statements: AtomicU32,
 }
@@ -89,7 +91,7 @@ impl Tx {
     /// closed meanwhile (a restart, a terminated backend) fails this first
     /// batch instead, before anything ran, and is discarded for the next
     /// one, at most once per pooled connection.
-    pub async fn begin(pool: &PgPool, enter: &Enter) -> Result<(Tx, Entered), DbErr> {
+    pub async fn begin(db: &Db, enter: &Enter) -> Result<(Tx, Entered), DbErr> {
         let sql = match enter {
             Enter::Nobody => "BEGIN".to_string(),
             Enter::User { user_id, org_id } => format!(
@@ -107,14 +109,15 @@ impl Tx {
             }
             Enter::Worker => "BEGIN; SELECT set_config('app.worker', 'on', true)".to_string(),
         };
-        let mut attempts = pool.options().get_max_connections() + 1;
+        let mut attempts = db.max_connections() + 1;
         let (tx, rows) = loop {
-            let conn = pool
+            let conn = db
                 .acquire()
                 .await
                 .map_err(|e| DbErr::Conn(RuntimeErr::SqlxError(Arc::new(e))))?;
             // From here on a drop before commit/rollback closes the connection.
             let tx = Tx {
+                db: db.clone(),
                 inner: tokio::sync::Mutex::new(Inner {
                     conn: Some(conn),
                     open: true,
@@ -182,12 +185,14 @@ impl Tx {
         }
         let conn = inner.conn.as_mut().ok_or_else(closed)?;
         self.statements.fetch_add(1, Ordering::Relaxed);
-        let res = sqlx::raw_sql(sql).execute(&mut **conn).await;
+        let res = sqlx::raw_sql(sql).execute(&mut *conn.conn).await;
         match res {
             Ok(_) => {
                 inner.open = false;
-                // Back to the pool, transaction closed.
-                inner.conn.take();
+                // Transaction closed, answered, the connection idle: reusable.
+                if let Some(lease) = inner.conn.take() {
+                    self.db.release(lease);
+                }
                 Ok(())
             }
             Err(e) => Err(exec_err(e)),
@@ -209,7 +214,7 @@ impl Tx {
         }
         let conn = inner.conn.as_mut().ok_or_else(closed)?;
         self.statements.fetch_add(1, Ordering::Relaxed);
-        f(conn).await
+        f(&mut conn.conn).await
     }
 }
 
@@ -217,9 +222,9 @@ impl Drop for Tx {
     fn drop(&mut self) {
         let inner = self.inner.get_mut();
         if inner.open
-            && let Some(conn) = inner.conn.as_mut()
+            && let Some(lease) = inner.conn.as_mut()
         {
-            conn.close_on_drop();
+            lease.conn.close_on_drop();
         }
     }
 }

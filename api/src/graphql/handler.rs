@@ -228,8 +228,11 @@ pub async fn post(State(server): State<Server>, request: Request) -> axum::respo
             };
         }
     };
-    let hash = idempotency::request_hash(&req);
-    run(server, headers, req, flavor, false, Some(hash)).await
+    // Only a request with an Idempotency-Key is ever compared by its hash.
+    let hash = headers
+        .contains_key("idempotency-key")
+        .then(|| idempotency::request_hash(&req));
+    run(server, headers, req, flavor, false, hash).await
 }
 
 fn with_flavor(mut resp: axum::response::Response, flavor: Flavor) -> axum::response::Response {
@@ -371,14 +374,21 @@ async fn run(
     // Runs to completion even if the client goes away: a transaction is
     // always committed or rolled back, never abandoned half-way.
     let metrics = server.state.metrics.clone();
-    let outcome = match tokio::spawn(execute(server, creds, org, request_id, req, idem)).await {
-        Ok(o) => o,
-        Err(e) => {
-            tracing::error!(error = %e, "request task failed");
-            Outcome::Refused(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                AppError::Internal(anyhow::anyhow!("request task failed")),
-            )
+    let outcome = if op_type == OperationType::Query {
+        // Reads run in the connection's task: a client that goes away drops
+        // the future, and the unfinished `Tx` closes its connection (nothing
+        // to keep). Spawning would wake the other worker for every request.
+        execute(server, creds, org, request_id, req, idem).await
+    } else {
+        match tokio::spawn(execute(server, creds, org, request_id, req, idem)).await {
+            Ok(o) => o,
+            Err(e) => {
+                tracing::error!(error = %e, "request task failed");
+                Outcome::Refused(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    AppError::Internal(anyhow::anyhow!("request task failed")),
+                )
+            }
         }
     };
     match outcome {

@@ -10,10 +10,9 @@ mod job;
 mod lead;
 
 use super::loaders::{DbLoader, Loaders};
-use crate::db::{Enter, Tx};
+use crate::db::{Db, Enter, Tx};
 use crate::error::AppError;
 use async_graphql::MergedSubscription;
-use sqlx::PgPool;
 use std::sync::Arc;
 use uuid::Uuid;
 
@@ -30,13 +29,13 @@ type Open = (Arc<Tx>, Arc<Loaders>);
 /// The transaction (and loaders) of the event being resolved, opened on
 /// first use and committed when the stream moves on.
 pub struct EventScope {
-    pool: PgPool,
+    pool: Db,
     org_id: Option<Uuid>,
     current: tokio::sync::Mutex<Option<Open>>,
 }
 
 impl EventScope {
-    pub fn new(pool: PgPool, org_id: Option<Uuid>) -> Self {
+    pub fn new(pool: Db, org_id: Option<Uuid>) -> Self {
         Self {
             pool,
             org_id,
