@@ -19,6 +19,7 @@ mod m20261122_000003_create_credits;
 mod m20261122_000004_create_jobs;
 mod m20261122_000005_create_assets;
 mod m20261122_000006_create_leads;
+mod m20261129_000007_history_names_its_actor;
 pub mod rls;
 
 pub use rls::{APP_GRANTS, grant_app_role};
@@ -35,6 +36,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000004_create_jobs::Migration),
             Box::new(m20261122_000005_create_assets::Migration),
             Box::new(m20261122_000006_create_leads::Migration),
+            Box::new(m20261129_000007_history_names_its_actor::Migration),
         ]
     }
 }
@@ -49,6 +51,7 @@ pub const SOURCES: &[&str] = &[
     include_str!("m20261122_000004_create_jobs.rs"),
     include_str!("m20261122_000005_create_assets.rs"),
     include_str!("m20261122_000006_create_leads.rs"),
+    include_str!("m20261129_000007_history_names_its_actor.rs"),
 ];
 
 /// Runs a batch of SQL statements (simple protocol, so several per string).

@@ -366,3 +366,50 @@ async fn ledger_entries_and_audit_events_are_append_only_even_for_the_owner() {
         tx.rollback().await.unwrap();
     }
 }
+
+#[tokio::test]
+async fn deleting_a_user_keeps_the_history_that_names_them() {
+    let db = TestDb::new().await;
+    let (a, _) = two_orgs(&db).await;
+    let mut app = db.app_conn().await;
+    let user: Uuid = sqlx::query_scalar("SELECT cs_jit_user('sub|a@rls.test', 'a@rls.test', NULL)")
+        .fetch_one(&mut app)
+        .await
+        .unwrap();
+    // Users are never deleted through the product (their DELETE policy is
+    // `false`, forced even for the owner); an operator does it outside RLS.
+    // This transaction does the same, and is rolled back.
+    let mut c = db.owner_conn().await;
+    let mut tx = c.begin().await.unwrap();
+    let sql = format!(
+        "SELECT set_config('app.org_id', '{a}', true);
+         ALTER TABLE users NO FORCE ROW LEVEL SECURITY;
+         INSERT INTO audit_events (org_id, actor_user_id, action, target_type) VALUES ('{a}', '{user}', 'x', 'Org');
+         INSERT INTO credit_entries (org_id, kind, amount, balance_after, reserved_after, actor_user_id)
+           VALUES ('{a}', 'GRANT', 1, 11, 0, '{user}');
+         INSERT INTO review_notes (org_id, campaign_id, decision, author_id)
+           SELECT org_id, id, 'APPROVED', '{user}' FROM campaigns WHERE org_id = '{a}' LIMIT 1;"
+    );
+    sqlx::raw_sql(sqlx::AssertSqlSafe(sql)).execute(&mut *tx).await.unwrap();
+    let deleted = sqlx::query("DELETE FROM users WHERE id = $1")
+        .bind(user)
+        .execute(&mut *tx)
+        .await
+        .expect("a user who acted can be deleted");
+    assert_eq!(deleted.rows_affected(), 1);
+    for (table, col) in [
+        ("audit_events", "actor_user_id"),
+        ("credit_entries", "actor_user_id"),
+        ("review_notes", "author_id"),
+    ] {
+        let n: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+            "SELECT count(*) FROM {table} WHERE {col} = $1"
+        )))
+        .bind(user)
+        .fetch_one(&mut *tx)
+        .await
+        .unwrap();
+        assert_eq!(n, 1, "{table}.{col} still names the user");
+    }
+    tx.rollback().await.unwrap();
+}
