@@ -16,7 +16,7 @@ use axum::body::{Body, to_bytes};
 use axum::extract::{Query, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse};
-use futures_util::TryStreamExt as _;
+use futures_util::{FutureExt as _, TryStreamExt as _};
 use serde::Deserialize;
 use std::collections::HashMap;
 
@@ -371,24 +371,30 @@ async fn run(
     };
     let operation = req.operation_name.clone().unwrap_or_else(|| "anonymous".into());
     let started = std::time::Instant::now();
-    // Runs to completion even if the client goes away: a transaction is
-    // always committed or rolled back, never abandoned half-way.
+    // Mutations run in a task of their own, to completion even if the client
+    // goes away: what they wrote is committed or rolled back, never left to
+    // a closed connection. A panic in either answers INTERNAL.
     let metrics = server.state.metrics.clone();
-    let outcome = if op_type == OperationType::Query {
-        // Reads run in the connection's task: a client that goes away drops
-        // the future, and the unfinished `Tx` closes its connection (nothing
-        // to keep). Spawning would wake the other worker for every request.
-        execute(server, creds, org, request_id, req, idem).await
+    let task = execute(server, creds, org, request_id, req, idem);
+    let finished = if op_type == OperationType::Query {
+        // Reads run in the connection's task (spawning would hand each one
+        // to a task of its own): a client that goes away drops the future,
+        // and the unfinished `Tx` closes its connection, nothing to keep.
+        std::panic::AssertUnwindSafe(task)
+            .catch_unwind()
+            .await
+            .map_err(|_| "panicked".to_string())
     } else {
-        match tokio::spawn(execute(server, creds, org, request_id, req, idem)).await {
-            Ok(o) => o,
-            Err(e) => {
-                tracing::error!(error = %e, "request task failed");
-                Outcome::Refused(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    AppError::Internal(anyhow::anyhow!("request task failed")),
-                )
-            }
+        tokio::spawn(task).await.map_err(|e| e.to_string())
+    };
+    let outcome = match finished {
+        Ok(o) => o,
+        Err(e) => {
+            tracing::error!(error = %e, "request task failed");
+            Outcome::Refused(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                AppError::Internal(anyhow::anyhow!("request task failed")),
+            )
         }
     };
     match outcome {
