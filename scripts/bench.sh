@@ -25,8 +25,10 @@
 #     (scripts/bench/gql.lua), counting non-200s and GraphQL errors: any
 #     makes the run fail;
 #  6. runs our server's own statements with pgbench as cs_app (the ceiling);
-#  7. prints one table (req/s, p50, p99, ratios, peak RSS) and writes it to
-#     results/bench-<time>.txt (raw outputs in results/bench-<time>/).
+#  7. prints one table (req/s, p50, p99, ratios, peak RSS) and the CPU each
+#     request cost (server process, database backends, whole host), and
+#     writes them to results/bench-<time>.txt (raw outputs in
+#     results/bench-<time>/).
 # It stops only the processes it started; the database is kept for SKIP_SEED.
 #
 # Settings (environment, defaults in brackets):
@@ -222,8 +224,20 @@ check_result() { # label file -> sets RES (RESULT line); records failures
   fi
 }
 
+# CPU ticks of the Postgres backends serving $BENCH_DB (both servers' pools;
+# only the one under load is busy).
+db_ticks() {
+  local p n=0
+  for p in $(pgrep -f "^postgres: .* $BENCH_DB " || true); do n=$((n + $(proc_ticks "$p"))); done
+  echo "$n"
+}
+
+us_per() { # ticks requests -> microseconds of CPU per request
+  awk -v t="$1" -v n="$2" -v hz="$(getconf CLK_TCK)" 'BEGIN{ if (n + 0 == 0) print "-"; else printf "%.0f", 1e6 * t / hz / n }'
+}
+
 run_graphql() {
-  local q s pid hb0 ht0 hb1 ht1 p0 p1 hz
+  local q s pid hb0 ht0 hb1 ht1 p0 p1 d0 d1 hz n
   hz=$(getconf CLK_TCK)
   for q in $QUERIES; do
     for s in "${SERVERS[@]}"; do
@@ -234,15 +248,17 @@ run_graphql() {
         check_result "$q $s (warm-up)" "$OUT/wrk-$q-$s-warmup.txt" || true
       fi
       log "$q $s: ${DURATION}s, $CONNS connections"
-      read -r hb0 ht0 < <(host_ticks); p0=$(proc_ticks "${!pid}")
+      read -r hb0 ht0 < <(host_ticks); p0=$(proc_ticks "${!pid}"); d0=$(db_ticks)
       wrk_run "$s" "$q" "$DURATION" "$OUT/wrk-$q-$s.txt"
-      read -r hb1 ht1 < <(host_ticks); p1=$(proc_ticks "${!pid}")
+      read -r hb1 ht1 < <(host_ticks); p1=$(proc_ticks "${!pid}"); d1=$(db_ticks)
       kill -0 "${!pid}" 2>/dev/null || die "$s died during $q (log: $OUT/$s.log)"
       if check_result "$q $s" "$OUT/wrk-$q-$s.txt"; then
         R_RPS[$q.$s]=$(kv "$RES" rps); R_P50[$q.$s]=$(kv "$RES" p50_ms); R_P99[$q.$s]=$(kv "$RES" p99_ms)
         R_ERR[$q.$s]=$(( $(kv "$RES" non200) + $(kv "$RES" gql_errors) + $(kv "$RES" sock_err) ))
         R_CPU[$q.$s]=$(awk -v a="$p0" -v b="$p1" -v hz="$hz" -v t="$DURATION" 'BEGIN{printf "%.0f", 100*(b-a)/hz/t}')
         R_HOST[$q.$s]=$(awk -v a="$hb0" -v b="$hb1" -v c="$ht0" -v d="$ht1" 'BEGIN{printf "%.0f", 100*(b-a)/(d-c)}')
+        n=$(kv "$RES" requests)
+        R_SUS[$q.$s]=$(us_per $((p1 - p0)) "$n"); R_DUS[$q.$s]=$(us_per $((d1 - d0)) "$n"); R_HUS[$q.$s]=$(us_per $((hb1 - hb0)) "$n")
         log "$q $s: $RES"
       fi
       case "$MUTATING" in *" $q "*) cleanup_mutations;; esac
@@ -288,18 +304,21 @@ pgbench_run() { # query seconds [extra args...]
 run_pgbench() {
   [ "$PGBENCH" = 1 ] || return 0
   q2_scripts
-  local q f pct
+  local q f pct hb0 ht0 hb1 ht1
   for q in $QUERIES; do
     f="$OUT/pgbench-$q.txt"
     if [ "$WARMUP" -gt 0 ]; then pgbench_run "$q" "$WARMUP" >/dev/null 2>&1 || true; fi
     case "$MUTATING" in *" $q "*) cleanup_mutations;; esac
     log "$q pgbench: ${DURATION}s, $PGBENCH_CLIENTS clients, -M prepared, as cs_app"
     rm -f "$OUT/pgbench/log-$q".*
+    read -r hb0 ht0 < <(host_ticks)
     if ! pgbench_run "$q" "$DURATION" -l --sampling-rate=0.2 --log-prefix="$OUT/pgbench/log-$q" >"$f" 2>&1; then
       FAILED+=("$q pgbench: $(tail -3 "$f" | tr '\n' ' ')")
       continue
     fi
+    read -r hb1 ht1 < <(host_ticks)
     R_RPS[$q.pgbench]=$(awk '/^tps = /{printf "%.1f", $3}' "$f")
+    R_HUS[$q.pgbench]=$(us_per $((hb1 - hb0)) "$(awk -F': ' '/^number of transactions actually processed/{split($2, a, "/"); print a[1]}' "$f")")
     R_ERR[$q.pgbench]=$(awk '/^number of failed transactions/{print $5; exit}' "$f")
     # per-transaction log, field 3 = latency in microseconds (20 % sample)
     pct=$(cat "$OUT/pgbench/log-$q".* | awk '{print $3}' | sort -n | awk '{a[NR]=$1} END{if(NR==0){print "- -"; exit}
@@ -319,12 +338,13 @@ ratio() { awk -v a="${1:-}" -v b="${2:-}" 'BEGIN{ if (a == "" || b == "" || b + 
 report() {
   local txt="$ROOT/results/bench-$STAMP.txt" tsv="$ROOT/results/bench-$STAMP.tsv" q s
   {
-    printf 'query\tserver\treq_s\tp50_ms\tp99_ms\terrors\tserver_cpu_pct\thost_cpu_pct\tsql_statements\n'
+    printf 'query\tserver\treq_s\tp50_ms\tp99_ms\terrors\tserver_cpu_pct\thost_cpu_pct\tsql_statements\tserver_us\tdb_us\thost_us\n'
     for q in $QUERIES; do
       for s in "${SERVERS[@]}" pgbench; do
         [ -n "${R_RPS[$q.$s]:-}" ] || continue
-        printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$q" "$s" "${R_RPS[$q.$s]}" "${R_P50[$q.$s]}" "${R_P99[$q.$s]}" \
-          "${R_ERR[$q.$s]:-0}" "${R_CPU[$q.$s]:--}" "${R_HOST[$q.$s]:--}" "$([ "$s" = ours ] && echo "${STMTS[$q]:--}" || echo -)"
+        printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$q" "$s" "${R_RPS[$q.$s]}" "${R_P50[$q.$s]}" "${R_P99[$q.$s]}" \
+          "${R_ERR[$q.$s]:-0}" "${R_CPU[$q.$s]:--}" "${R_HOST[$q.$s]:--}" "$([ "$s" = ours ] && echo "${STMTS[$q]:--}" || echo -)" \
+          "${R_SUS[$q.$s]:--}" "${R_DUS[$q.$s]:--}" "${R_HUS[$q.$s]:--}"
       done
     done
   } >"$tsv"
@@ -352,6 +372,20 @@ report() {
     [ "$SKIP_PEER" = 1 ] || mem+=", PostGraphile ${RSS[postgraphile]:--} MiB"
     echo "$mem"
     echo "cpu% = the server process's CPU during its run (200% = both cores); SQL = X-Db-Statements of one request"
+    echo
+    echo "CPU per request, µs: the server process, the database backends, the whole host (wrk and kernel included)"
+    {
+      local head=("query" "ours" "db" "host")
+      [ "$SKIP_PEER" = 1 ] || head+=("PostGraphile" "db" "host")
+      [ "$PGBENCH" = 1 ] && head+=("pgbench host")
+      (IFS=$'\t'; echo "${head[*]}")
+      for q in $QUERIES; do
+        local row=("$(query_name "$q")" "${R_SUS[$q.ours]:--}" "${R_DUS[$q.ours]:--}" "${R_HUS[$q.ours]:--}")
+        [ "$SKIP_PEER" = 1 ] || row+=("${R_SUS[$q.postgraphile]:--}" "${R_DUS[$q.postgraphile]:--}" "${R_HUS[$q.postgraphile]:--}")
+        [ "$PGBENCH" = 1 ] && row+=("${R_HUS[$q.pgbench]:--}")
+        (IFS=$'\t'; echo "${row[*]}")
+      done
+    } | column -t -s $'\t'
     if [ ${#FAILED[@]} -gt 0 ]; then
       echo
       echo "FAILED:"
@@ -373,7 +407,7 @@ query_name() {
 
 # ---------------------------------------------------------------- main
 
-declare -A R_RPS R_P50 R_P99 R_ERR R_CPU R_HOST STMTS RSS
+declare -A R_RPS R_P50 R_P99 R_ERR R_CPU R_HOST R_SUS R_DUS R_HUS STMTS RSS
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 ensure_tools
 release_bin
