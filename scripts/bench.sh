@@ -224,12 +224,18 @@ check_result() { # label file -> sets RES (RESULT line); records failures
   fi
 }
 
-# CPU ticks of the Postgres backends serving $BENCH_DB (both servers' pools;
-# only the one under load is busy).
-db_ticks() {
-  local p n=0
-  for p in $(pgrep -f "^postgres: .* $BENCH_DB " || true); do n=$((n + $(proc_ticks "$p"))); done
-  echo "$n"
+# "pid ticks" of each Postgres backend serving $BENCH_DB (both servers'
+# pools; only the one under load is busy).
+db_snapshot() {
+  local p
+  for p in $(pgrep -f "^postgres: .* $BENCH_DB " || true); do echo "$p $(proc_ticks "$p")"; done
+}
+
+# Ticks the backends spent between two snapshots: those alive at the end
+# (a backend that exits meanwhile, such as an idle one the other server's
+# pool closes, takes its counter with it; it was idle).
+db_delta() {
+  awk 'NR == FNR { a[$1] = $2; next } $2 > 0 { d += $2 - (($1 in a) ? a[$1] : 0) } END { print d + 0 }' "$1" "$2"
 }
 
 us_per() { # ticks requests -> microseconds of CPU per request
@@ -237,7 +243,7 @@ us_per() { # ticks requests -> microseconds of CPU per request
 }
 
 run_graphql() {
-  local q s pid hb0 ht0 hb1 ht1 p0 p1 d0 d1 hz n
+  local q s pid hb0 ht0 hb1 ht1 p0 p1 hz n
   hz=$(getconf CLK_TCK)
   for q in $QUERIES; do
     for s in "${SERVERS[@]}"; do
@@ -248,9 +254,9 @@ run_graphql() {
         check_result "$q $s (warm-up)" "$OUT/wrk-$q-$s-warmup.txt" || true
       fi
       log "$q $s: ${DURATION}s, $CONNS connections"
-      read -r hb0 ht0 < <(host_ticks); p0=$(proc_ticks "${!pid}"); d0=$(db_ticks)
+      read -r hb0 ht0 < <(host_ticks); p0=$(proc_ticks "${!pid}"); db_snapshot >"$OUT/db-ticks-0"
       wrk_run "$s" "$q" "$DURATION" "$OUT/wrk-$q-$s.txt"
-      read -r hb1 ht1 < <(host_ticks); p1=$(proc_ticks "${!pid}"); d1=$(db_ticks)
+      read -r hb1 ht1 < <(host_ticks); p1=$(proc_ticks "${!pid}"); db_snapshot >"$OUT/db-ticks-1"
       kill -0 "${!pid}" 2>/dev/null || die "$s died during $q (log: $OUT/$s.log)"
       if check_result "$q $s" "$OUT/wrk-$q-$s.txt"; then
         R_RPS[$q.$s]=$(kv "$RES" rps); R_P50[$q.$s]=$(kv "$RES" p50_ms); R_P99[$q.$s]=$(kv "$RES" p99_ms)
@@ -258,7 +264,7 @@ run_graphql() {
         R_CPU[$q.$s]=$(awk -v a="$p0" -v b="$p1" -v hz="$hz" -v t="$DURATION" 'BEGIN{printf "%.0f", 100*(b-a)/hz/t}')
         R_HOST[$q.$s]=$(awk -v a="$hb0" -v b="$hb1" -v c="$ht0" -v d="$ht1" 'BEGIN{printf "%.0f", 100*(b-a)/(d-c)}')
         n=$(kv "$RES" requests)
-        R_SUS[$q.$s]=$(us_per $((p1 - p0)) "$n"); R_DUS[$q.$s]=$(us_per $((d1 - d0)) "$n"); R_HUS[$q.$s]=$(us_per $((hb1 - hb0)) "$n")
+        R_SUS[$q.$s]=$(us_per $((p1 - p0)) "$n"); R_DUS[$q.$s]=$(us_per "$(db_delta "$OUT/db-ticks-0" "$OUT/db-ticks-1")" "$n"); R_HUS[$q.$s]=$(us_per $((hb1 - hb0)) "$n")
         log "$q $s: $RES"
       fi
       case "$MUTATING" in *" $q "*) cleanup_mutations;; esac
