@@ -120,7 +120,7 @@ async fn fill_org(tx: &Tx, org: Uuid, o: usize, campaigns: usize) -> anyhow::Res
 /// `seed --orgs N --campaigns M`: the benchmark dataset.
 pub async fn run(url: &Secret, orgs: usize, campaigns: usize) -> anyhow::Result<String> {
     let started = Instant::now();
-    let pool = crate::db::Db::new(crate::db::connect(url, 4).await?);
+    let pool = crate::db::Db::connect(url, 4).await?;
     let owner = user(&pool, BENCH_EMAIL).await?;
     let mut created = 0;
     for o in 1..=orgs {
@@ -148,7 +148,7 @@ pub async fn run(url: &Secret, orgs: usize, campaigns: usize) -> anyhow::Result<
 /// `seed --demo`: a Demo org owned by demo@example.com with credits and a
 /// campaign; returns the org id.
 pub async fn demo(url: &Secret) -> anyhow::Result<Uuid> {
-    let pool = crate::db::Db::new(crate::db::connect(url, 2).await?);
+    let pool = crate::db::Db::connect(url, 2).await?;
     let owner = user(&pool, DEMO_EMAIL).await?;
     let org = org_id(&pool, "demo-org").await?;
     let (tx, _) = Tx::begin(&pool, &Enter::Nobody).await?;

@@ -10,9 +10,8 @@ use std::net::SocketAddr;
 use tokio::net::TcpListener;
 
 pub async fn build_state(config: Config) -> anyhow::Result<AppState> {
-    let pool = crate::db::connect(&config.database_url, config.db_pool_size).await?;
-    crate::db::check_app_role(&crate::db::orm(&pool)).await?;
-    let pool = crate::db::Db::new(pool);
+    let pool = crate::db::Db::connect(&config.database_url, config.db_pool_size).await?;
+    crate::db::check_app_role(&crate::db::orm(pool.sqlx())).await?;
     let jwt = JwtVerifier::from_config(&config.jwt)?;
     let events = match &config.redis_url {
         Some(url) => EventHub::with_redis(url.expose())

@@ -9,11 +9,13 @@ use sea_orm::{ConnectionTrait, DbBackend, Statement};
 use std::time::Duration;
 use uuid::Uuid;
 
-async fn db(app: &TestApp, max: u32) -> Db {
-    let pool = api::db::connect(&Secret::new(app.db.app_url.clone()), max)
-        .await
-        .unwrap();
-    Db::new(pool)
+/// A running app (for its database), a `Db` of `max` connections on it,
+/// and an org.
+async fn setup(max: u32, email: &str, slug: &str) -> (TestApp, Db, Uuid) {
+    let app = spawn_app().await;
+    let db = Db::connect(&Secret::new(app.db.app_url.clone()), max).await.unwrap();
+    let (org, _) = app.org_with_owner(email, slug).await;
+    (app, db, org.parse().unwrap())
 }
 
 /// The backend's pid and the tenant settings the transaction sees.
@@ -37,10 +39,7 @@ async fn facts(tx: &Tx) -> (i32, String, String) {
 
 #[tokio::test]
 async fn a_reused_connection_carries_no_tenant_into_the_next_transaction() {
-    let app = spawn_app().await;
-    let db = db(&app, 1).await;
-    let (org, _) = app.org_with_owner("pool-owner@example.com", "pool-org").await;
-    let org: Uuid = org.parse().unwrap();
+    let (_app, db, org) = setup(1, "pool-owner@example.com", "pool-org").await;
 
     let (tx, _) = Tx::begin(&db, &Enter::Org { org_id: org }).await.unwrap();
     let (pid, seen_org, _) = facts(&tx).await;
@@ -83,10 +82,7 @@ async fn a_reused_connection_carries_no_tenant_into_the_next_transaction() {
 
 #[tokio::test]
 async fn a_transaction_dropped_unfinished_closes_its_connection() {
-    let app = spawn_app().await;
-    let db = db(&app, 1).await;
-    let (org, _) = app.org_with_owner("pool-drop@example.com", "pool-drop").await;
-    let org: Uuid = org.parse().unwrap();
+    let (app, db, org) = setup(1, "pool-drop@example.com", "pool-drop").await;
 
     let (tx, _) = Tx::begin(&db, &Enter::Org { org_id: org }).await.unwrap();
     let (pid, seen_org, _) = facts(&tx).await;
@@ -118,10 +114,7 @@ async fn a_transaction_dropped_unfinished_closes_its_connection() {
 
 #[tokio::test]
 async fn a_small_pool_serves_every_waiter_and_stays_within_its_limit() {
-    let app = spawn_app().await;
-    let db = db(&app, 2).await;
-    let (org, _) = app.org_with_owner("pool-wait@example.com", "pool-wait").await;
-    let org: Uuid = org.parse().unwrap();
+    let (_app, db, org) = setup(2, "pool-wait@example.com", "pool-wait").await;
 
     let tasks: Vec<_> = (0..40)
         .map(|i| {

@@ -52,9 +52,13 @@ pub(crate) struct Lease {
 }
 
 impl Db {
-    /// Wraps sqlx's pool; must run inside the runtime (it starts the task
-    /// that hands idle connections back).
-    pub fn new(pool: PgPool) -> Self {
+    /// Opens the pool ([`super::connect`]) and wraps it; must run inside the
+    /// runtime (it starts the task that hands idle connections back).
+    pub async fn connect(url: &crate::config::Secret, max_connections: u32) -> anyhow::Result<Self> {
+        Ok(Self::new(super::connect(url, max_connections).await?))
+    }
+
+    fn new(pool: PgPool) -> Self {
         let max = pool.options().get_max_connections() as usize;
         let db = Db(Arc::new(Inner {
             pool,

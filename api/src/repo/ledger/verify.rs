@@ -90,7 +90,7 @@ pub async fn verify_org(db: &impl ConnectionTrait, org_id: Uuid) -> Result<Vec<S
 /// Every org's ledger, through the application role (`credits verify`).
 pub async fn verify_all(url: &crate::config::Secret) -> anyhow::Result<Vec<String>> {
     use crate::db::{Enter, Tx};
-    let pool = crate::db::Db::new(crate::db::connect(url, 2).await?);
+    let pool = crate::db::Db::connect(url, 2).await?;
     let (tx, _) = Tx::begin(&pool, &Enter::Worker).await?;
     #[derive(FromQueryResult)]
     struct Org {
