@@ -231,11 +231,21 @@ db_snapshot() {
   for p in $(pgrep -f "^postgres: .* $BENCH_DB " || true); do echo "$p $(proc_ticks "$p")"; done
 }
 
-# Ticks the backends spent between two snapshots: those alive at the end
-# (a backend that exits meanwhile, such as an idle one the other server's
-# pool closes, takes its counter with it; it was idle).
+# Snapshots the backends every half second until killed (into $1). A
+# backend can exit before the end snapshot: an idle one the other server's
+# pool closes, or ours when wrk stops mid-request (a transaction cut off is
+# closed with its connection), taking its counter with it; its last reading
+# here keeps what it spent.
+db_watch() {
+  while :; do db_snapshot; sleep 0.5; done >"$1"
+}
+
+# Ticks the backends spent from the start snapshot ($1) to their last
+# reading in the later ones ($2...); a backend born meanwhile counts whole.
 db_delta() {
-  awk 'NR == FNR { a[$1] = $2; next } $2 > 0 { d += $2 - (($1 in a) ? a[$1] : 0) } END { print d + 0 }' "$1" "$2"
+  awk 'FILENAME == ARGV[1] { a[$1] = $2; next }
+       $2 > 0 && $2 > m[$1] { m[$1] = $2 }
+       END { for (p in m) d += m[p] - ((p in a) ? a[p] : 0); print d + 0 }' "$@"
 }
 
 us_per() { # ticks requests -> microseconds of CPU per request
@@ -243,7 +253,7 @@ us_per() { # ticks requests -> microseconds of CPU per request
 }
 
 run_graphql() {
-  local q s pid hb0 ht0 hb1 ht1 p0 p1 hz n
+  local q s pid hb0 ht0 hb1 ht1 p0 p1 hz n watcher
   hz=$(getconf CLK_TCK)
   for q in $QUERIES; do
     for s in "${SERVERS[@]}"; do
@@ -255,8 +265,11 @@ run_graphql() {
       fi
       log "$q $s: ${DURATION}s, $CONNS connections"
       read -r hb0 ht0 < <(host_ticks); p0=$(proc_ticks "${!pid}"); db_snapshot >"$OUT/db-ticks-0"
+      db_watch "$OUT/db-ticks-run" &
+      watcher=$!
       wrk_run "$s" "$q" "$DURATION" "$OUT/wrk-$q-$s.txt"
       read -r hb1 ht1 < <(host_ticks); p1=$(proc_ticks "${!pid}"); db_snapshot >"$OUT/db-ticks-1"
+      kill "$watcher" 2>/dev/null; wait "$watcher" 2>/dev/null || true
       kill -0 "${!pid}" 2>/dev/null || die "$s died during $q (log: $OUT/$s.log)"
       if check_result "$q $s" "$OUT/wrk-$q-$s.txt"; then
         R_RPS[$q.$s]=$(kv "$RES" rps); R_P50[$q.$s]=$(kv "$RES" p50_ms); R_P99[$q.$s]=$(kv "$RES" p99_ms)
@@ -264,7 +277,7 @@ run_graphql() {
         R_CPU[$q.$s]=$(awk -v a="$p0" -v b="$p1" -v hz="$hz" -v t="$DURATION" 'BEGIN{printf "%.0f", 100*(b-a)/hz/t}')
         R_HOST[$q.$s]=$(awk -v a="$hb0" -v b="$hb1" -v c="$ht0" -v d="$ht1" 'BEGIN{printf "%.0f", 100*(b-a)/(d-c)}')
         n=$(kv "$RES" requests)
-        R_SUS[$q.$s]=$(us_per $((p1 - p0)) "$n"); R_DUS[$q.$s]=$(us_per "$(db_delta "$OUT/db-ticks-0" "$OUT/db-ticks-1")" "$n"); R_HUS[$q.$s]=$(us_per $((hb1 - hb0)) "$n")
+        R_SUS[$q.$s]=$(us_per $((p1 - p0)) "$n"); R_DUS[$q.$s]=$(us_per "$(db_delta "$OUT/db-ticks-0" "$OUT/db-ticks-run" "$OUT/db-ticks-1")" "$n"); R_HUS[$q.$s]=$(us_per $((hb1 - hb0)) "$n")
         log "$q $s: $RES"
       fi
       case "$MUTATING" in *" $q "*) cleanup_mutations;; esac
