@@ -1,6 +1,7 @@
 //! The connections requests run on (`api::db::Db`): a connection is reused
-//! only after its transaction ended, carries no tenant into the next one,
-//! and a limited pool serves everyone who waits.
+//! only after its transaction ended (committed, rolled back, or abandoned
+//! and then rolled back), carries no tenant into the next one, and a
+//! limited pool serves everyone who waits.
 
 use crate::helpers::*;
 use api::config::Secret;
@@ -80,36 +81,79 @@ async fn a_reused_connection_carries_no_tenant_into_the_next_transaction() {
     tx.commit().await.unwrap();
 }
 
+/// Campaigns named `name` in `org`, read in a transaction of its own.
+async fn campaigns_named(db: &Db, org: Uuid, name: &str) -> i64 {
+    let (tx, _) = Tx::begin(db, &Enter::Org { org_id: org }).await.unwrap();
+    let n: i64 = tx
+        .query_one_raw(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            "SELECT count(*) AS n FROM campaigns WHERE name = $1",
+            [name.into()],
+        ))
+        .await
+        .unwrap()
+        .unwrap()
+        .try_get("", "n")
+        .unwrap();
+    tx.commit().await.unwrap();
+    n
+}
+
+const ABANDONED_INSERT: &str = "INSERT INTO campaigns (org_id, name, slug, brief, locales, platforms)
+     VALUES (current_setting('app.org_id')::uuid, 'abandoned', 'abandoned', '{}', '{en}', '{X}')";
+
 #[tokio::test]
-async fn a_transaction_dropped_unfinished_closes_its_connection() {
-    let (app, db, org) = setup(1, "pool-drop@example.com", "pool-drop").await;
+async fn a_transaction_dropped_unfinished_is_rolled_back_before_its_connection_is_reused() {
+    let (_app, db, org) = setup(1, "pool-drop@example.com", "pool-drop").await;
 
     let (tx, _) = Tx::begin(&db, &Enter::Org { org_id: org }).await.unwrap();
     let (pid, seen_org, _) = facts(&tx).await;
     assert_eq!(seen_org, org.to_string());
+    tx.execute_unprepared(ABANDONED_INSERT).await.unwrap();
+    drop(tx);
+
+    // One connection: the next transaction waits for the rollback, then
+    // gets the same backend, without the tenant and without the write.
+    let (tx, _) = Tx::begin(&db, &Enter::Nobody).await.unwrap();
+    let (pid2, seen_org, seen_user) = facts(&tx).await;
+    assert_eq!(pid2, pid, "the rolled-back connection was kept");
+    assert_eq!((seen_org.as_str(), seen_user.as_str()), ("", ""));
+    tx.commit().await.unwrap();
+    assert_eq!(
+        campaigns_named(&db, org, "abandoned").await,
+        0,
+        "the write was rolled back"
+    );
+}
+
+#[tokio::test]
+async fn a_transaction_dropped_in_the_middle_of_a_statement_is_rolled_back_too() {
+    let (_app, db, org) = setup(1, "pool-cut@example.com", "pool-cut").await;
+
+    let (tx, _) = Tx::begin(&db, &Enter::Org { org_id: org }).await.unwrap();
+    let (pid, _, _) = facts(&tx).await;
+    tx.execute_unprepared(ABANDONED_INSERT).await.unwrap();
+    // The client goes away while a statement is running: its future is
+    // dropped with the answer still to come, then the transaction.
+    let cut = tokio::time::timeout(Duration::from_millis(50), tx.execute_unprepared("SELECT pg_sleep(0.4)")).await;
+    assert!(cut.is_err(), "the statement was still running");
     drop(tx);
 
     let (tx, _) = Tx::begin(&db, &Enter::Nobody).await.unwrap();
     let (pid2, seen_org, _) = facts(&tx).await;
-    assert_ne!(pid2, pid, "an unfinished transaction's connection is never reused");
+    assert_eq!(pid2, pid, "kept once the statement was answered and rolled back");
     assert_eq!(seen_org, "");
+    // The connection is in step: this statement gets its own answer.
+    let one: i32 = tx
+        .query_one_raw(Statement::from_string(DbBackend::Postgres, "SELECT 1 AS one"))
+        .await
+        .unwrap()
+        .unwrap()
+        .try_get("", "one")
+        .unwrap();
+    assert_eq!(one, 1);
     tx.commit().await.unwrap();
-
-    let mut c = app.db.app_conn().await;
-    let mut gone = false;
-    for _ in 0..50 {
-        let n: i64 = sqlx::query_scalar("SELECT count(*) FROM pg_stat_activity WHERE pid = $1")
-            .bind(pid)
-            .fetch_one(&mut c)
-            .await
-            .unwrap();
-        if n == 0 {
-            gone = true;
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    assert!(gone, "backend {pid} was closed");
+    assert_eq!(campaigns_named(&db, org, "abandoned").await, 0);
 }
 
 #[tokio::test]
@@ -141,9 +185,10 @@ async fn a_small_pool_serves_every_waiter_and_stays_within_its_limit() {
     let (open, idle) = db.stats();
     assert!(open <= 2, "{open} connections open");
     assert!(idle <= open as usize, "{idle} idle of {open}");
-    assert!(
-        pids.len() >= 2,
-        "abandoned transactions' connections were replaced: {pids:?}"
+    assert_eq!(
+        pids.len(),
+        2,
+        "abandoned transactions' connections were rolled back and reused, not replaced: {pids:?}"
     );
     // Every connection is idle now; a probe still gets one.
     assert!(api::db::ping(&db).await);

@@ -16,7 +16,8 @@
 //! - a connection that has been idle here for [`IDLE_HANDBACK`], or out of
 //!   sqlx's hands for [`CUSTODY`], goes back to sqlx, which tests it and
 //!   applies its idle timeout, minimum and maximum lifetime as usual;
-//! - a `Tx` dropped unfinished closes its connection: it never comes here.
+//! - a `Tx` dropped unfinished comes here only once its `ROLLBACK` was
+//!   answered (`tx.rs`, `recover`); otherwise its connection is closed.
 
 use sqlx::pool::PoolConnection;
 use sqlx::{PgPool, Postgres};
@@ -105,7 +106,8 @@ impl Db {
         })
     }
 
-    /// Takes back a connection whose transaction ended cleanly.
+    /// Takes back a connection whose transaction ended (answered COMMIT or
+    /// ROLLBACK).
     pub(crate) fn release(&self, lease: Lease) {
         let Lease { conn, taken, _permit } = lease;
         if taken.elapsed() >= CUSTODY {

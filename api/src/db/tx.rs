@@ -8,9 +8,13 @@
 //! Why not sea-orm's own `DatabaseTransaction`: we fold `BEGIN` and the
 //! tenant settings into one round trip, and we must never hand a connection
 //! back to the pool while a transaction is open on it. If a `Tx` is dropped
-//! before `commit`/`rollback` finished (a cancelled future, a panic), the
-//! connection is closed instead of being returned, so a half-done transaction
-//! or a tenant setting can never reach the next request.
+//! before `commit`/`rollback` finished (a client that went away mid-read, a
+//! panic), a task of its own waits out whatever was in flight and rolls the
+//! transaction back; only a connection whose `ROLLBACK` was answered within
+//! `RECOVER_TIMEOUT` is reused, any other is closed. So a half-done
+//! transaction or a tenant setting (both transaction-local) can never reach
+//! the next request, and a client that keeps hanging up does not make us
+//! reconnect to Postgres each time.
 
 use super::pool::{Db, Lease};
 use sea_orm::{ConnectionTrait, DbBackend, DbErr, ExecResult, QueryResult, RuntimeErr, Statement};
@@ -19,7 +23,12 @@ use sqlx::pool::PoolConnection;
 use sqlx::{AssertSqlSafe, Postgres, Row};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::Duration;
 use uuid::Uuid;
+
+/// How long an abandoned transaction's connection may take to answer what
+/// was in flight and its `ROLLBACK`; slower, it is closed instead.
+const RECOVER_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// The context a transaction starts in.
 #[derive(Clone, Debug)]
@@ -132,8 +141,7 @@ impl Tx {
                 Err(e) if attempts > 1 && connection_lost(&e) => {
                     tracing::info!(error = %e, "pooled connection was closed by the server; taking another");
                     attempts -= 1;
-                    // Dropped unfinished: the connection is closed, not returned.
-                    drop(tx);
+                    tx.discard();
                 }
                 Err(e) => return Err(db_err(e)),
             }
@@ -199,6 +207,13 @@ impl Tx {
         }
     }
 
+    /// Closes the connection (it is broken) instead of recovering it.
+    fn discard(mut self) {
+        if let Some(mut lease) = self.inner.get_mut().conn.take() {
+            lease.conn.close_on_drop();
+        }
+    }
+
     /// Statements sent so far, BEGIN and COMMIT included (each a round trip).
     pub fn statement_count(&self) -> u32 {
         self.statements.load(Ordering::Relaxed)
@@ -221,9 +236,35 @@ impl Tx {
 impl Drop for Tx {
     fn drop(&mut self) {
         let inner = self.inner.get_mut();
-        if inner.open
-            && let Some(lease) = inner.conn.as_mut()
-        {
+        if !inner.open {
+            return;
+        }
+        let Some(mut lease) = inner.conn.take() else {
+            return;
+        };
+        match tokio::runtime::Handle::try_current() {
+            Ok(rt) => {
+                rt.spawn(recover(self.db.clone(), lease));
+            }
+            Err(_) => lease.conn.close_on_drop(),
+        }
+    }
+}
+
+/// Ends an abandoned transaction: sqlx first reads the answers to whatever
+/// was still in flight, then `ROLLBACK` ends the transaction block and with
+/// it every tenant setting (all are transaction-local). The lease keeps its
+/// permit meanwhile, so the pool never counts the connection twice.
+async fn recover(db: Db, mut lease: Lease) {
+    let rolled_back = tokio::time::timeout(RECOVER_TIMEOUT, sqlx::raw_sql("ROLLBACK").execute(&mut *lease.conn)).await;
+    match rolled_back {
+        Ok(Ok(_)) => db.release(lease),
+        Ok(Err(e)) => {
+            tracing::info!(error = %e, "an abandoned transaction's connection failed its rollback; closing it");
+            lease.conn.close_on_drop();
+        }
+        Err(_) => {
+            tracing::info!("an abandoned transaction's connection did not roll back in time; closing it");
             lease.conn.close_on_drop();
         }
     }

@@ -379,7 +379,7 @@ async fn run(
     let finished = if op_type == OperationType::Query {
         // Reads run in the connection's task (spawning would hand each one
         // to a task of its own): a client that goes away drops the future,
-        // and the unfinished `Tx` closes its connection, nothing to keep.
+        // and the unfinished `Tx` is rolled back, nothing to keep.
         std::panic::AssertUnwindSafe(task)
             .catch_unwind()
             .await
