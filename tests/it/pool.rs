@@ -38,6 +38,11 @@ async fn facts(tx: &Tx) -> (i32, String, String) {
     )
 }
 
+/// The one value (column `v`) of a one-row statement.
+async fn value<T: sea_orm::TryGetable>(tx: &Tx, stmt: Statement) -> T {
+    tx.query_one_raw(stmt).await.unwrap().unwrap().try_get("", "v").unwrap()
+}
+
 #[tokio::test]
 async fn a_reused_connection_carries_no_tenant_into_the_next_transaction() {
     let (_app, db, org) = setup(1, "pool-owner@example.com", "pool-org").await;
@@ -53,16 +58,11 @@ async fn a_reused_connection_carries_no_tenant_into_the_next_transaction() {
     let (pid2, seen_org, seen_user) = facts(&tx).await;
     assert_eq!(pid2, pid, "the kept connection was reused");
     assert_eq!((seen_org.as_str(), seen_user.as_str()), ("", ""));
-    let visible: i64 = tx
-        .query_one_raw(Statement::from_string(
-            DbBackend::Postgres,
-            "SELECT count(*) AS n FROM orgs",
-        ))
-        .await
-        .unwrap()
-        .unwrap()
-        .try_get("", "n")
-        .unwrap();
+    let visible: i64 = value(
+        &tx,
+        Statement::from_string(DbBackend::Postgres, "SELECT count(*) AS v FROM orgs"),
+    )
+    .await;
     assert_eq!(visible, 0, "no tenant, no rows");
     tx.rollback().await.unwrap();
 
@@ -84,17 +84,15 @@ async fn a_reused_connection_carries_no_tenant_into_the_next_transaction() {
 /// Campaigns named `name` in `org`, read in a transaction of its own.
 async fn campaigns_named(db: &Db, org: Uuid, name: &str) -> i64 {
     let (tx, _) = Tx::begin(db, &Enter::Org { org_id: org }).await.unwrap();
-    let n: i64 = tx
-        .query_one_raw(Statement::from_sql_and_values(
+    let n: i64 = value(
+        &tx,
+        Statement::from_sql_and_values(
             DbBackend::Postgres,
-            "SELECT count(*) AS n FROM campaigns WHERE name = $1",
+            "SELECT count(*) AS v FROM campaigns WHERE name = $1",
             [name.into()],
-        ))
-        .await
-        .unwrap()
-        .unwrap()
-        .try_get("", "n")
-        .unwrap();
+        ),
+    )
+    .await;
     tx.commit().await.unwrap();
     n
 }
@@ -144,13 +142,7 @@ async fn a_transaction_dropped_in_the_middle_of_a_statement_is_rolled_back_too()
     assert_eq!(pid2, pid, "kept once the statement was answered and rolled back");
     assert_eq!(seen_org, "");
     // The connection is in step: this statement gets its own answer.
-    let one: i32 = tx
-        .query_one_raw(Statement::from_string(DbBackend::Postgres, "SELECT 1 AS one"))
-        .await
-        .unwrap()
-        .unwrap()
-        .try_get("", "one")
-        .unwrap();
+    let one: i32 = value(&tx, Statement::from_string(DbBackend::Postgres, "SELECT 1 AS v")).await;
     assert_eq!(one, 1);
     tx.commit().await.unwrap();
     assert_eq!(campaigns_named(&db, org, "abandoned").await, 0);

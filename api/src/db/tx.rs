@@ -124,7 +124,7 @@ impl Tx {
                 .acquire()
                 .await
                 .map_err(|e| DbErr::Conn(RuntimeErr::SqlxError(Arc::new(e))))?;
-            // From here on a drop before commit/rollback closes the connection.
+            // From here on a drop before commit/rollback rolls back (`recover`).
             let tx = Tx {
                 db: db.clone(),
                 inner: tokio::sync::Mutex::new(Inner {
@@ -209,9 +209,7 @@ impl Tx {
 
     /// Closes the connection (it is broken) instead of recovering it.
     fn discard(mut self) {
-        if let Some(mut lease) = self.inner.get_mut().conn.take() {
-            lease.conn.close_on_drop();
-        }
+        drop(Unfinished(self.inner.get_mut().conn.take()));
     }
 
     /// Statements sent so far, BEGIN and COMMIT included (each a round trip).
@@ -239,14 +237,26 @@ impl Drop for Tx {
         if !inner.open {
             return;
         }
-        let Some(mut lease) = inner.conn.take() else {
+        let Some(lease) = inner.conn.take() else {
             return;
         };
-        match tokio::runtime::Handle::try_current() {
-            Ok(rt) => {
-                rt.spawn(recover(self.db.clone(), lease));
-            }
-            Err(_) => lease.conn.close_on_drop(),
+        let unfinished = Unfinished(Some(lease));
+        if let Ok(rt) = tokio::runtime::Handle::try_current() {
+            rt.spawn(recover(self.db.clone(), unfinished));
+        }
+    }
+}
+
+/// A connection whose transaction may still be open: dropped as it is
+/// (broken, no runtime to recover it, a failed or interrupted recovery,
+/// even a runtime shutting down under `recover`), it is closed, never
+/// handed back.
+struct Unfinished(Option<Lease>);
+
+impl Drop for Unfinished {
+    fn drop(&mut self) {
+        if let Some(lease) = self.0.as_mut() {
+            lease.conn.close_on_drop();
         }
     }
 }
@@ -255,18 +265,18 @@ impl Drop for Tx {
 /// was still in flight, then `ROLLBACK` ends the transaction block and with
 /// it every tenant setting (all are transaction-local). The lease keeps its
 /// permit meanwhile, so the pool never counts the connection twice.
-async fn recover(db: Db, mut lease: Lease) {
-    let rolled_back = tokio::time::timeout(RECOVER_TIMEOUT, sqlx::raw_sql("ROLLBACK").execute(&mut *lease.conn)).await;
-    match rolled_back {
-        Ok(Ok(_)) => db.release(lease),
+async fn recover(db: Db, mut unfinished: Unfinished) {
+    let Some(lease) = unfinished.0.as_mut() else { return };
+    match tokio::time::timeout(RECOVER_TIMEOUT, sqlx::raw_sql("ROLLBACK").execute(&mut *lease.conn)).await {
+        Ok(Ok(_)) => {
+            if let Some(lease) = unfinished.0.take() {
+                db.release(lease);
+            }
+        }
         Ok(Err(e)) => {
-            tracing::info!(error = %e, "an abandoned transaction's connection failed its rollback; closing it");
-            lease.conn.close_on_drop();
+            tracing::info!(error = %e, "an abandoned transaction failed its rollback; closing its connection")
         }
-        Err(_) => {
-            tracing::info!("an abandoned transaction's connection did not roll back in time; closing it");
-            lease.conn.close_on_drop();
-        }
+        Err(_) => tracing::info!("an abandoned transaction did not roll back in time; closing its connection"),
     }
 }
 

@@ -170,7 +170,7 @@ pub async fn get(
             _ => return bad_request(flavor, "extensions must be a JSON object"),
         }
     }
-    run(server, headers, req, flavor, true, None).await
+    run(server, headers, req, flavor, true, false).await
 }
 
 /// `POST /graphql`
@@ -228,11 +228,7 @@ pub async fn post(State(server): State<Server>, request: Request) -> axum::respo
             };
         }
     };
-    // Only a request with an Idempotency-Key is ever compared by its hash.
-    let hash = headers
-        .contains_key("idempotency-key")
-        .then(|| idempotency::request_hash(&req));
-    run(server, headers, req, flavor, false, hash).await
+    run(server, headers, req, flavor, false, true).await
 }
 
 fn with_flavor(mut resp: axum::response::Response, flavor: Flavor) -> axum::response::Response {
@@ -308,7 +304,7 @@ async fn post_multipart(
             return request_error(flavor, StatusCode::BAD_REQUEST, AppError::validation("file", msg));
         }
     };
-    run(server, headers, req, flavor, false, None).await
+    run(server, headers, req, flavor, false, false).await
 }
 
 /// Everything after the body is read: cost check, auth, transaction,
@@ -319,7 +315,8 @@ async fn run(
     mut req: async_graphql::Request,
     flavor: Flavor,
     is_get: bool,
-    body_hash: Option<String>,
+    // JSON POSTs only: a multipart request's files are not in its hash.
+    honours_idempotency_key: bool,
 ) -> axum::response::Response {
     let operation_name = req.operation_name.clone();
     let op_type = match server.documents.parse(&mut req) {
@@ -365,8 +362,8 @@ async fn run(
         .map(str::trim)
         .filter(|k| !k.is_empty())
         .map(str::to_string);
-    let idem = match (op_type, idem_key, body_hash) {
-        (OperationType::Mutation, Some(key), Some(hash)) => Some((key, hash)),
+    let idem = match (op_type, idem_key) {
+        (OperationType::Mutation, Some(key)) if honours_idempotency_key => Some((key, idempotency::request_hash(&req))),
         _ => None,
     };
     let operation = req.operation_name.clone().unwrap_or_else(|| "anonymous".into());
