@@ -214,6 +214,36 @@ async fn what_is_not_plain_is_left_to_the_resolvers() {
     .await;
     assert!(!was_direct);
 
+    // The connection selected twice under one response key: the executor
+    // merges the two answers, so both come from the resolvers.
+    let (body, was_direct) = run(
+        &app,
+        &o,
+        "{ campaigns(first: 2) { nodes { id } } campaigns(first: 2) { totalCount nodes { name } } }",
+        &json!({}),
+    )
+    .await;
+    assert!(!was_direct);
+    assert_eq!(
+        data_of(&body)["campaigns"],
+        json!({ "nodes": [{ "id": id, "name": "Only" }], "totalCount": 1 }),
+        "{body}"
+    );
+    // Under two response keys each is built on its own.
+    let (body, was_direct) = run(
+        &app,
+        &o,
+        "{ a: campaigns { nodes { id } } b: campaigns { totalCount } }",
+        &json!({}),
+    )
+    .await;
+    assert!(was_direct);
+    assert_eq!(
+        data_of(&body),
+        &json!({ "a": { "nodes": [{ "id": id }] }, "b": { "totalCount": 1 } }),
+        "{body}"
+    );
+
     // Anonymous callers get the same refusal either way.
     let (body, _) = run(&app, &Caller::anonymous(), "{ campaigns { nodes { id } } }", &json!({})).await;
     assert_eq!(code_of(&body), "UNAUTHENTICATED", "{body}");

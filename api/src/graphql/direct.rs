@@ -12,24 +12,33 @@
 //! - the same statements as the resolvers (one per level, in the request's
 //!   transaction, so under the request's tenant and RLS as always), reading
 //!   only the columns the selection needs;
-//! - the response value assembled in one pass over the rows, with the
-//!   same conversions the resolvers use (`InputType::to_value`).
+//! - the selection planned once: fields that share a response key (the
+//!   same field selected twice, through fragments or directly) merged, as
+//!   the executor merges them;
+//! - the response written as JSON in one pass over the rows, straight from
+//!   the row buffers (no value tree), with the same conversions the
+//!   resolvers use (`InputType::to_value`) where a value is not a plain
+//!   string, number or id. The bytes reach the response as they are
+//!   (`super::json`).
 //!
 //! Anything else (an object-valued field such as `brief`, a filter
-//! argument, an invalid `first`) leaves the connection to the resolvers,
-//! which stay the reference: `tests/it/direct.rs` checks that the two
-//! answer the same for every plain field.
+//! argument, an invalid `first`, the connection selected twice under one
+//! response key) leaves the connection to the resolvers, which stay the
+//! reference: `tests/it/direct.rs` checks that the two answer the same for
+//! every plain field.
 
+use super::json::push;
 use crate::db::Tx;
 use crate::domain::campaign::{CampaignStatus, Platform, SuggestionStatus};
 use crate::error::AppError;
 use crate::graphql::loaders::{ANGLES, COPIES, ChildSpec};
 use crate::graphql::relay::{Page, PageInfo, TimeCursor, encode, page_info, trim};
-use async_graphql::indexmap::IndexMap;
 use async_graphql::parser::types::{Field, Selection, SelectionSet};
-use async_graphql::{Context, ContextSelectionSet, InputType, Name, OutputType, Pos, Positioned, ServerResult, Value};
+use async_graphql::{Context, ContextSelectionSet, InputType, Name, OutputType, Positioned, ServerResult, Value};
 use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, DbErr, QueryResult};
+use sqlx::Row;
+use sqlx::postgres::{PgRow, Postgres};
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -42,8 +51,9 @@ pub(crate) enum Resolved<T> {
 }
 
 impl<T> Resolved<T> {
-    pub(crate) fn built(v: Value) -> Self {
-        Self::Built(Mutex::new(Some(v)))
+    /// A value written as JSON here: it reaches the response as it is.
+    pub(crate) fn written(json: Vec<u8>) -> Self {
+        Self::Built(Mutex::new(Some(Value::Binary(json.into()))))
     }
 }
 
@@ -76,14 +86,14 @@ impl<T: OutputType> OutputType for Resolved<T> {
     }
 }
 
-/// Reads a plain field's value from its column.
-type Read = fn(&QueryResult, usize) -> Result<Value, DbErr>;
+/// Writes a plain field's value, read from its column, as JSON.
+type Write = fn(&PgRow, usize, &mut Vec<u8>) -> Result<(), DbErr>;
 
 /// A field that reads one column.
 struct Plain {
     field: &'static str,
     column: &'static str,
-    read: Read,
+    write: Write,
 }
 
 /// A node type resolved here: its plain fields and its nested pages.
@@ -100,31 +110,50 @@ pub(crate) fn get<T: sea_orm::TryGetable>(r: &QueryResult, i: usize) -> Result<T
     r.try_get_by_index::<T>(i)
 }
 
-fn id(r: &QueryResult, i: usize) -> Result<Value, DbErr> {
-    Ok(Value::String(get::<Uuid>(r, i)?.to_string()))
+fn pg(r: &QueryResult) -> Result<&PgRow, DbErr> {
+    r.try_as_pg_row()
+        .ok_or_else(|| DbErr::Type("expected a Postgres row".into()))
 }
-fn text(r: &QueryResult, i: usize) -> Result<Value, DbErr> {
-    Ok(Value::String(get(r, i)?))
+
+/// A cell, borrowed from the row where the type allows (`&str`).
+fn cell<'r, T: sqlx::Decode<'r, Postgres> + sqlx::Type<Postgres>>(r: &'r PgRow, i: usize) -> Result<T, DbErr> {
+    r.try_get(i).map_err(|e| DbErr::Type(e.to_string()))
 }
-fn opt_text(r: &QueryResult, i: usize) -> Result<Value, DbErr> {
-    Ok(get::<Option<String>>(r, i)?.map_or(Value::Null, Value::String))
+
+fn id(r: &PgRow, i: usize, out: &mut Vec<u8>) -> Result<(), DbErr> {
+    let id: Uuid = cell(r, i)?;
+    out.push(b'"');
+    out.extend_from_slice(id.hyphenated().encode_lower(&mut Uuid::encode_buffer()).as_bytes());
+    out.push(b'"');
+    Ok(())
 }
-fn texts(r: &QueryResult, i: usize) -> Result<Value, DbErr> {
-    Ok(Value::List(
-        get::<Vec<String>>(r, i)?.into_iter().map(Value::String).collect(),
-    ))
+fn text(r: &PgRow, i: usize, out: &mut Vec<u8>) -> Result<(), DbErr> {
+    push(out, cell::<&str>(r, i)?);
+    Ok(())
 }
-fn time(r: &QueryResult, i: usize) -> Result<Value, DbErr> {
-    Ok(get::<DateTime<Utc>>(r, i)?.to_value())
+fn opt_text(r: &PgRow, i: usize, out: &mut Vec<u8>) -> Result<(), DbErr> {
+    push(out, &cell::<Option<&str>>(r, i)?);
+    Ok(())
 }
-fn int(r: &QueryResult, i: usize) -> Result<Value, DbErr> {
-    Ok(Value::from(get::<i32>(r, i)?))
+fn texts(r: &PgRow, i: usize, out: &mut Vec<u8>) -> Result<(), DbErr> {
+    push(out, &cell::<Vec<String>>(r, i)?);
+    Ok(())
 }
-fn boolean(r: &QueryResult, i: usize) -> Result<Value, DbErr> {
-    Ok(Value::Boolean(get(r, i)?))
+fn time(r: &PgRow, i: usize, out: &mut Vec<u8>) -> Result<(), DbErr> {
+    push(out, &cell::<DateTime<Utc>>(r, i)?.to_value());
+    Ok(())
 }
-fn suggestion_status(r: &QueryResult, i: usize) -> Result<Value, DbErr> {
-    Ok(SuggestionStatus::parse(&get::<String>(r, i)?).to_value())
+fn int(r: &PgRow, i: usize, out: &mut Vec<u8>) -> Result<(), DbErr> {
+    push(out, &cell::<i32>(r, i)?);
+    Ok(())
+}
+fn boolean(r: &PgRow, i: usize, out: &mut Vec<u8>) -> Result<(), DbErr> {
+    push(out, &cell::<bool>(r, i)?);
+    Ok(())
+}
+fn suggestion_status(r: &PgRow, i: usize, out: &mut Vec<u8>) -> Result<(), DbErr> {
+    push(out, &SuggestionStatus::parse(cell(r, i)?).to_value());
+    Ok(())
 }
 
 pub(crate) static CAMPAIGN: Kind = Kind {
@@ -135,54 +164,54 @@ pub(crate) static CAMPAIGN: Kind = Kind {
         Plain {
             field: "id",
             column: "id",
-            read: id,
+            write: id,
         },
         Plain {
             field: "name",
             column: "name",
-            read: text,
+            write: text,
         },
         Plain {
             field: "slug",
             column: "slug",
-            read: text,
+            write: text,
         },
         Plain {
             field: "status",
             column: "status",
-            read: |r, i| {
-                Ok(CampaignStatus::parse(&get::<String>(r, i)?)
-                    .unwrap_or(CampaignStatus::Draft)
-                    .to_value())
+            write: |r, i, out| {
+                let status = CampaignStatus::parse(cell(r, i)?).unwrap_or(CampaignStatus::Draft);
+                push(out, &status.to_value());
+                Ok(())
             },
         },
         Plain {
             field: "locales",
             column: "locales",
-            read: texts,
+            write: texts,
         },
         Plain {
             field: "platforms",
             column: "platforms",
-            read: |r, i| {
-                Ok(Value::List(
-                    get::<Vec<String>>(r, i)?
-                        .iter()
-                        .filter_map(|p| Platform::parse(p))
-                        .map(|p| p.to_value())
-                        .collect(),
-                ))
+            write: |r, i, out| {
+                let platforms: Vec<Value> = cell::<Vec<String>>(r, i)?
+                    .iter()
+                    .filter_map(|p| Platform::parse(p))
+                    .map(|p| p.to_value())
+                    .collect();
+                push(out, &platforms);
+                Ok(())
             },
         },
         Plain {
             field: "createdAt",
             column: "created_at",
-            read: time,
+            write: time,
         },
         Plain {
             field: "updatedAt",
             column: "updated_at",
-            read: time,
+            write: time,
         },
     ],
     lists: &[("angles", &ANGLES, &ANGLE)],
@@ -196,37 +225,37 @@ static ANGLE: Kind = Kind {
         Plain {
             field: "id",
             column: "id",
-            read: id,
+            write: id,
         },
         Plain {
             field: "locale",
             column: "locale",
-            read: text,
+            write: text,
         },
         Plain {
             field: "title",
             column: "title",
-            read: text,
+            write: text,
         },
         Plain {
             field: "hook",
             column: "hook",
-            read: text,
+            write: text,
         },
         Plain {
             field: "rationale",
             column: "rationale",
-            read: opt_text,
+            write: opt_text,
         },
         Plain {
             field: "status",
             column: "status",
-            read: suggestion_status,
+            write: suggestion_status,
         },
         Plain {
             field: "hashtags",
             column: "hashtags",
-            read: texts,
+            write: texts,
         },
     ],
     lists: &[("copies", &COPIES, &COPY)],
@@ -240,88 +269,119 @@ static COPY: Kind = Kind {
         Plain {
             field: "id",
             column: "id",
-            read: id,
+            write: id,
         },
         Plain {
             field: "platform",
             column: "platform",
-            read: |r, i| {
-                Ok(Platform::parse(&get::<String>(r, i)?)
-                    .unwrap_or(Platform::Instagram)
-                    .to_value())
+            write: |r, i, out| {
+                let platform = Platform::parse(cell(r, i)?).unwrap_or(Platform::Instagram);
+                push(out, &platform.to_value());
+                Ok(())
             },
         },
         Plain {
             field: "locale",
             column: "locale",
-            read: text,
+            write: text,
         },
         Plain {
             field: "headline",
             column: "headline",
-            read: opt_text,
+            write: opt_text,
         },
         Plain {
             field: "body",
             column: "body",
-            read: text,
+            write: text,
         },
         Plain {
             field: "callToAction",
             column: "call_to_action",
-            read: opt_text,
+            write: opt_text,
         },
         Plain {
             field: "hashtags",
             column: "hashtags",
-            read: texts,
+            write: texts,
         },
         Plain {
             field: "characterCount",
             column: "character_count",
-            read: int,
+            write: int,
         },
         Plain {
             field: "version",
             column: "version",
-            read: int,
+            write: int,
         },
         Plain {
             field: "status",
             column: "status",
-            read: suggestion_status,
+            write: suggestion_status,
         },
         Plain {
             field: "edited",
             column: "edited",
-            read: boolean,
+            write: boolean,
         },
     ],
     lists: &[],
 };
 
 /// What a connection field selects, checked to be plain: the columns its
-/// nodes need and the nested pages it asks for.
-pub(crate) struct Plan<'a> {
+/// nodes need, its response keys and the nested pages under its nodes.
+pub(crate) struct Plan {
     kind: &'static Kind,
     /// The key columns (id, then the sort key), then the selected fields'.
     columns: Vec<&'static str>,
     total: bool,
-    nested: Vec<Nested<'a>>,
+    slots: Vec<(Name, ConnSlot)>,
+    nested: Vec<Nested>,
 }
 
-/// A nested page field under a level's nodes (one per place in the query).
-struct Nested<'a> {
-    field: &'a Positioned<Field>,
+/// A nested page field under a level's nodes: every selection of it that
+/// lands in the same node object, merged (`NodeSlot::Nested` points here).
+struct Nested {
     spec: &'static ChildSpec,
     page: Page<TimeCursor>,
-    plan: Plan<'a>,
-    /// How many times the nodes' selection reaches this field (fragments
-    /// can spread it twice); its values are cloned until the last use.
-    uses: usize,
+    plan: Plan,
 }
 
-impl Plan<'_> {
+/// What a response key of a node holds.
+enum NodeSlot {
+    Typename,
+    Column(Write, usize),
+    Nested(usize),
+}
+
+/// What a response key of an edge holds.
+enum EdgeSlot {
+    Typename,
+    Cursor,
+    Node(Vec<(Name, NodeSlot)>),
+}
+
+/// What a response key of a connection holds.
+enum ConnSlot {
+    Typename,
+    Total,
+    PageInfo(Vec<(Name, &'static str)>),
+    Nodes(Vec<(Name, NodeSlot)>),
+    Edges(Vec<(Name, EdgeSlot)>),
+}
+
+impl Plan {
+    fn new(kind: &'static Kind, keys: &[&'static str]) -> Self {
+        Self {
+            kind,
+            columns: keys.to_vec(),
+            total: false,
+            slots: Vec::new(),
+            nested: Vec::new(),
+        }
+    }
+
     /// Whether `totalCount` is selected.
     pub(crate) fn wants_total(&self) -> bool {
         self.total
@@ -332,14 +392,19 @@ impl Plan<'_> {
         self.columns.join(", ")
     }
 
-    fn column(&self, c: &str) -> usize {
-        self.columns.iter().position(|x| *x == c).unwrap_or(0)
+    /// A column's position in the select list, added if it is not there.
+    fn column(&mut self, c: &'static str) -> usize {
+        match self.columns.iter().position(|x| *x == c) {
+            Some(i) => i,
+            None => {
+                self.columns.push(c);
+                self.columns.len() - 1
+            }
+        }
     }
 
-    fn add_column(&mut self, c: &'static str) {
-        if !self.columns.contains(&c) {
-            self.columns.push(c);
-        }
+    fn id_column(&self) -> usize {
+        self.columns.iter().position(|x| *x == "id").unwrap_or(0)
     }
 }
 
@@ -420,97 +485,142 @@ const PAGE_INFO: [&str; 5] = [
 ];
 
 /// Plans the connection field `conn` of `kind`, whose rows are keyed by
-/// `keys`; `None` when something under it is not plain.
+/// `keys`; `None` when something under it is not plain, or when the query
+/// selects the connection more than once under its response key (the
+/// executor merges such values, which it cannot do with a written one).
 pub(crate) fn plan<'a>(
     ctx: &Context<'a>,
     kind: &'static Kind,
     conn: &'a Positioned<Field>,
     keys: &[&'static str],
-) -> Option<Plan<'a>> {
-    let mut plan = Plan {
-        kind,
-        columns: keys.to_vec(),
-        total: false,
-        nested: Vec::new(),
-    };
-    plan_connection(ctx, &conn.node.selection_set.node, &mut plan)?;
+) -> Option<Plan> {
+    let root = &ctx.query_env.operation.node.selection_set.node;
+    let root_type = ctx.schema_env.registry.query_type.as_str();
+    let response_key = &conn.node.response_key().node;
+    if fields_of(ctx, root_type, root)
+        .iter()
+        .filter(|f| f.node.response_key().node == *response_key)
+        .count()
+        != 1
+    {
+        return None;
+    }
+    let mut plan = Plan::new(kind, keys);
+    plan.slots = plan_connection(ctx, &[&conn.node.selection_set.node], &mut plan)?;
     Some(plan)
 }
 
-fn plan_connection<'a>(ctx: &Context<'a>, set: &'a SelectionSet, plan: &mut Plan<'a>) -> Option<()> {
+/// The fields of `sets` on `ty` by response key, in the order the keys
+/// first appear: each group is one entry of the response object.
+fn grouped<'a>(ctx: &Context<'a>, ty: &str, sets: &[&'a SelectionSet]) -> Vec<(Name, Vec<&'a Positioned<Field>>)> {
+    let mut groups: Vec<(Name, Vec<&'a Positioned<Field>>)> = Vec::new();
+    for set in sets {
+        for f in fields_of(ctx, ty, set) {
+            let key = &f.node.response_key().node;
+            match groups.iter_mut().find(|(k, _)| k == key) {
+                Some((_, group)) => group.push(f),
+                None => groups.push((key.clone(), vec![f])),
+            }
+        }
+    }
+    groups
+}
+
+/// The field name of a group; `None` if two fields share a response key
+/// but not a name (validation refuses that; then it is not ours to answer).
+fn name_of<'a>(group: &[&'a Positioned<Field>]) -> Option<&'a str> {
+    let name = group.first()?.node.name.node.as_str();
+    group.iter().all(|f| f.node.name.node == name).then_some(name)
+}
+
+fn selections<'a>(group: &[&'a Positioned<Field>]) -> Vec<&'a SelectionSet> {
+    group.iter().map(|f| &f.node.selection_set.node).collect()
+}
+
+fn plan_connection<'a>(ctx: &Context<'a>, sets: &[&'a SelectionSet], plan: &mut Plan) -> Option<Vec<(Name, ConnSlot)>> {
     let kind = plan.kind;
-    for f in fields_of(ctx, kind.connection, set) {
-        let sub = &f.node.selection_set.node;
-        match f.node.name.node.as_str() {
-            "__typename" => {}
-            "totalCount" => plan.total = true,
+    let mut slots = Vec::new();
+    for (key, group) in grouped(ctx, kind.connection, sets) {
+        let slot = match name_of(&group)? {
+            "__typename" => ConnSlot::Typename,
+            "totalCount" => {
+                plan.total = true;
+                ConnSlot::Total
+            }
             "pageInfo" => {
-                if !fields_of(ctx, "PageInfo", sub)
+                let mut fields = Vec::new();
+                for (k, g) in grouped(ctx, "PageInfo", &selections(&group)) {
+                    let name = name_of(&g)?;
+                    fields.push((k, *PAGE_INFO.iter().find(|p| **p == name)?));
+                }
+                ConnSlot::PageInfo(fields)
+            }
+            "nodes" => ConnSlot::Nodes(plan_node(ctx, &selections(&group), plan)?),
+            "edges" => {
+                let mut fields = Vec::new();
+                for (k, g) in grouped(ctx, kind.edge, &selections(&group)) {
+                    let slot = match name_of(&g)? {
+                        "__typename" => EdgeSlot::Typename,
+                        "cursor" => EdgeSlot::Cursor,
+                        "node" => EdgeSlot::Node(plan_node(ctx, &selections(&g), plan)?),
+                        _ => return None,
+                    };
+                    fields.push((k, slot));
+                }
+                ConnSlot::Edges(fields)
+            }
+            _ => return None,
+        };
+        slots.push((key, slot));
+    }
+    Some(slots)
+}
+
+fn plan_node<'a>(ctx: &Context<'a>, sets: &[&'a SelectionSet], plan: &mut Plan) -> Option<Vec<(Name, NodeSlot)>> {
+    let kind = plan.kind;
+    let mut slots = Vec::new();
+    for (key, group) in grouped(ctx, kind.name, sets) {
+        let name = name_of(&group)?;
+        let slot = if name == "__typename" {
+            NodeSlot::Typename
+        } else if let Some(p) = kind.plain.iter().find(|p| p.field == name) {
+            NodeSlot::Column(p.write, plan.column(p.column))
+        } else {
+            let (_, spec, child) = kind.lists.iter().find(|l| l.0 == name)?;
+            // Merged selections of one field carry the same page (validation
+            // says so; checked, as the merge depends on it).
+            let mut args = None;
+            for f in &group {
+                if f.node
+                    .arguments
                     .iter()
-                    .all(|g| PAGE_INFO.contains(&g.node.name.node.as_str()))
+                    .any(|(n, _)| n.node != "first" && n.node != "after")
                 {
                     return None;
                 }
-            }
-            "nodes" => plan_nodes(ctx, sub, plan)?,
-            "edges" => {
-                for g in fields_of(ctx, kind.edge, sub) {
-                    match g.node.name.node.as_str() {
-                        "__typename" | "cursor" => {}
-                        "node" => plan_nodes(ctx, &g.node.selection_set.node, plan)?,
-                        _ => return None,
-                    }
+                let first: Option<i32> = argument(ctx, &f.node, "first")?;
+                let after: Option<String> = argument(ctx, &f.node, "after")?;
+                match &args {
+                    None => args = Some((first, after)),
+                    Some(a) if *a == (first, after) => {}
+                    Some(_) => return None,
                 }
             }
-            _ => return None,
-        }
-    }
-    Some(())
-}
-
-fn plan_nodes<'a>(ctx: &Context<'a>, set: &'a SelectionSet, plan: &mut Plan<'a>) -> Option<()> {
-    let kind = plan.kind;
-    for f in fields_of(ctx, kind.name, set) {
-        let name = f.node.name.node.as_str();
-        if name == "__typename" {
-            continue;
-        }
-        if let Some(p) = kind.plain.iter().find(|p| p.field == name) {
-            plan.add_column(p.column);
-            continue;
-        }
-        let (_, spec, child) = kind.lists.iter().find(|l| l.0 == name)?;
-        if let Some(n) = plan.nested.iter_mut().find(|n| n.field.pos == f.pos) {
-            n.uses += 1;
-            continue;
-        }
-        if f.node
-            .arguments
-            .iter()
-            .any(|(n, _)| n.node != "first" && n.node != "after")
-        {
-            return None;
-        }
-        let first: Option<i32> = argument(ctx, &f.node, "first")?;
-        let after: Option<String> = argument(ctx, &f.node, "after")?;
-        // An invalid page is the resolvers' to report, at the field's path.
-        let page = Page::<TimeCursor>::forward(first, after).ok()?;
-        let mut nested = Plan {
-            kind: child,
-            columns: vec!["id", "created_at"],
-            total: false,
-            nested: Vec::new(),
+            let (first, after) = args?;
+            // An invalid page is the resolvers' to report, at the field's path.
+            let page = Page::<TimeCursor>::forward(first, after).ok()?;
+            let mut nested = Plan::new(child, &["id", "created_at"]);
+            nested.slots = plan_connection(ctx, &selections(&group), &mut nested)?;
+            plan.nested.push(Nested {
+                spec,
+                page,
+                plan: nested,
+            });
+            NodeSlot::Nested(plan.nested.len() - 1)
         };
-        plan_connection(ctx, &f.node.selection_set.node, &mut nested)?;
-        plan.nested.push(Nested {
-            field: f,
-            spec,
-            page,
-            plan: nested,
-            uses: 1,
-        });
+        slots.push((key, slot));
     }
-    Some(())
+    Some(slots)
 }
 
 /// Reads a row's cursor (encoded), for the rows and pages that show one.
@@ -540,30 +650,29 @@ impl Rows {
     }
 }
 
-/// Values of the nested pages, by field position and parent id.
-type NestedValues = HashMap<Pos, (HashMap<Uuid, Value>, usize)>;
-
-/// Loads the nested pages under `rows` (one statement per nested field and
-/// level) and builds the connection value.
-pub(crate) async fn connection(
-    ctx: &Context<'_>,
-    tx: &Tx,
-    plan: &Plan<'_>,
-    set: &SelectionSet,
-    rows: Rows,
-    cursor: CursorOf<'_>,
-) -> Result<Value, AppError> {
-    let ids = page_ids(&[&rows], plan)?;
-    let mut nested = load_nested(ctx, tx, plan, ids).await?;
-    let shape = compile_connection(ctx, plan, set);
-    build_connection(plan, &shape, rows, cursor, &mut nested)
+/// A nested field's pages, written: one buffer, each parent's connection a
+/// span of it.
+#[derive(Default)]
+struct Written {
+    json: Vec<u8>,
+    spans: HashMap<Uuid, (usize, usize)>,
 }
 
-fn page_ids(pages: &[&Rows], plan: &Plan<'_>) -> Result<Vec<Uuid>, AppError> {
+/// Loads the nested pages under `rows` (one statement per nested field and
+/// level) and writes the connection as JSON.
+pub(crate) async fn connection(tx: &Tx, plan: &Plan, rows: Rows, cursor: CursorOf<'_>) -> Result<Vec<u8>, AppError> {
+    let ids = page_ids(&[&rows], plan)?;
+    let nested = load_nested(tx, plan, &ids).await?;
+    let mut out = Vec::with_capacity(4096);
+    write_connection(&mut out, plan, &rows, cursor, &nested)?;
+    Ok(out)
+}
+
+fn page_ids(pages: &[&Rows], plan: &Plan) -> Result<Vec<Uuid>, AppError> {
     if plan.nested.is_empty() {
         return Ok(Vec::new());
     }
-    let id_col = plan.column("id");
+    let id_col = plan.id_column();
     let mut ids = Vec::new();
     for p in pages {
         for r in &p.rows {
@@ -573,17 +682,11 @@ fn page_ids(pages: &[&Rows], plan: &Plan<'_>) -> Result<Vec<Uuid>, AppError> {
     Ok(ids)
 }
 
-async fn load_nested(
-    ctx: &Context<'_>,
-    tx: &Tx,
-    plan: &Plan<'_>,
-    parents: Vec<Uuid>,
-) -> Result<NestedValues, AppError> {
-    let mut out = NestedValues::new();
+async fn load_nested(tx: &Tx, plan: &Plan, parents: &[Uuid]) -> Result<Vec<Written>, AppError> {
+    let mut out = Vec::with_capacity(plan.nested.len());
     for n in &plan.nested {
         // Boxed: the levels recurse.
-        let values = Box::pin(nested_pages(ctx, tx, n, &parents)).await?;
-        out.insert(n.field.pos, (values, n.uses));
+        out.push(Box::pin(nested_pages(tx, n, parents)).await?);
     }
     Ok(out)
 }
@@ -593,13 +696,11 @@ fn time_cursor(r: &QueryResult) -> Result<String, DbErr> {
     Ok(encode(&TimeCursor(get(r, 1)?, get(r, 0)?)))
 }
 
-/// Every parent's page of one nested field, as connection values.
-async fn nested_pages(
-    ctx: &Context<'_>,
-    tx: &Tx,
-    n: &Nested<'_>,
-    parents: &[Uuid],
-) -> Result<HashMap<Uuid, Value>, AppError> {
+/// Every parent's page of one nested field, written.
+async fn nested_pages(tx: &Tx, n: &Nested, parents: &[Uuid]) -> Result<Written, AppError> {
+    if parents.is_empty() {
+        return Ok(Written::default());
+    }
     let plan = &n.plan;
     let cols = plan.columns.len();
     let stmt = crate::repo::child_pages_stmt(
@@ -638,12 +739,17 @@ async fn nested_pages(
         pages.push((*parent, Rows::new(rows, &n.page, &time_cursor, total)?));
     }
     let ids = page_ids(&pages.iter().map(|(_, p)| p).collect::<Vec<_>>(), plan)?;
-    let mut nested = load_nested(ctx, tx, plan, ids).await?;
-    let shape = compile_connection(ctx, plan, &n.field.node.selection_set.node);
-    pages
-        .into_iter()
-        .map(|(parent, rows)| Ok((parent, build_connection(plan, &shape, rows, &time_cursor, &mut nested)?)))
-        .collect()
+    let nested = load_nested(tx, plan, &ids).await?;
+    let mut written = Written {
+        json: Vec::with_capacity(256 * pages.len()),
+        spans: HashMap::with_capacity(pages.len()),
+    };
+    for (parent, rows) in &pages {
+        let start = written.json.len();
+        write_connection(&mut written.json, plan, rows, &time_cursor, &nested)?;
+        written.spans.insert(*parent, (start, written.json.len()));
+    }
+    Ok(written)
 }
 
 async fn count(tx: &Tx, spec: &ChildSpec, parent: Uuid) -> Result<i64, AppError> {
@@ -653,220 +759,130 @@ async fn count(tx: &Tx, spec: &ChildSpec, parent: Uuid) -> Result<i64, AppError>
     Ok(row.map(|r| get::<i64>(&r, 0)).transpose()?.unwrap_or(0))
 }
 
-/// What a response key of a node holds.
-enum NodeSlot {
-    Typename,
-    Column(Read, usize),
-    Nested(Pos),
-}
-
-/// What a response key of an edge holds.
-enum EdgeSlot {
-    Typename,
-    Cursor,
-    Node(Vec<(Name, NodeSlot)>),
-}
-
-/// What a response key of a connection holds.
-enum ConnSlot {
-    Typename,
-    Total,
-    PageInfo(Vec<(Name, &'static str)>),
-    Nodes(Vec<(Name, NodeSlot)>),
-    Edges(Vec<(Name, EdgeSlot)>),
-}
-
-/// A connection's selection, compiled once for all of a level's pages:
-/// fragments spread and field names looked up once, not per row.
-struct Shape {
-    slots: Vec<(Name, ConnSlot)>,
-}
-
-fn key(f: &Positioned<Field>) -> Name {
-    f.node.response_key().node.clone()
-}
-
-fn compile_connection(ctx: &Context<'_>, plan: &Plan<'_>, set: &SelectionSet) -> Shape {
-    let kind = plan.kind;
-    let slots = fields_of(ctx, kind.connection, set)
-        .into_iter()
-        .map(|f| {
-            let sub = &f.node.selection_set.node;
-            let slot = match f.node.name.node.as_str() {
-                "__typename" => ConnSlot::Typename,
-                "totalCount" => ConnSlot::Total,
-                "pageInfo" => ConnSlot::PageInfo(
-                    fields_of(ctx, "PageInfo", sub)
-                        .into_iter()
-                        .map(|g| {
-                            let name = g.node.name.node.as_str();
-                            (
-                                key(g),
-                                PAGE_INFO.iter().find(|p| **p == name).copied().unwrap_or("__typename"),
-                            )
-                        })
-                        .collect(),
-                ),
-                "nodes" => ConnSlot::Nodes(compile_node(ctx, plan, sub)),
-                _ => ConnSlot::Edges(
-                    fields_of(ctx, kind.edge, sub)
-                        .into_iter()
-                        .map(|g| {
-                            let slot = match g.node.name.node.as_str() {
-                                "__typename" => EdgeSlot::Typename,
-                                "cursor" => EdgeSlot::Cursor,
-                                _ => EdgeSlot::Node(compile_node(ctx, plan, &g.node.selection_set.node)),
-                            };
-                            (key(g), slot)
-                        })
-                        .collect(),
-                ),
-            };
-            (key(f), slot)
-        })
-        .collect();
-    Shape { slots }
-}
-
-fn compile_node(ctx: &Context<'_>, plan: &Plan<'_>, set: &SelectionSet) -> Vec<(Name, NodeSlot)> {
-    let kind = plan.kind;
-    fields_of(ctx, kind.name, set)
-        .into_iter()
-        .map(|f| {
-            let name = f.node.name.node.as_str();
-            let slot = if name == "__typename" {
-                NodeSlot::Typename
-            } else if let Some(p) = kind.plain.iter().find(|p| p.field == name) {
-                NodeSlot::Column(p.read, plan.column(p.column))
-            } else {
-                NodeSlot::Nested(f.pos)
-            };
-            (key(f), slot)
-        })
-        .collect()
-}
-
-/// Adds a field's value to an object, merging the way the executor does
-/// when a response key is selected more than once.
-fn insert(map: &mut IndexMap<Name, Value>, key: Name, value: Value) {
-    use async_graphql::indexmap::map::Entry;
-    match map.entry(key) {
-        Entry::Vacant(e) => {
-            e.insert(value);
-        }
-        Entry::Occupied(mut e) => merge(e.get_mut(), value),
+/// Writes `"key":` (after a comma unless it is the object's first).
+fn key(out: &mut Vec<u8>, i: usize, key: &Name) {
+    if i > 0 {
+        out.push(b',');
     }
+    push(out, key.as_str());
+    out.push(b':');
 }
 
-fn merge(prev: &mut Value, value: Value) {
-    match (prev, value) {
-        (Value::Object(prev), Value::Object(obj)) => {
-            for (k, v) in obj {
-                insert(prev, k, v);
-            }
+/// Writes a list, one item per row.
+fn list<T>(
+    out: &mut Vec<u8>,
+    items: &[T],
+    mut item: impl FnMut(&mut Vec<u8>, &T) -> Result<(), AppError>,
+) -> Result<(), AppError> {
+    out.push(b'[');
+    for (i, it) in items.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
         }
-        (Value::List(prev), Value::List(list)) => {
-            for (p, v) in prev.iter_mut().zip(list) {
-                if let (Value::Object(_), Value::Object(_)) = (&p, &v) {
-                    merge(p, v);
-                }
-            }
-        }
-        _ => {}
+        item(out, it)?;
     }
+    out.push(b']');
+    Ok(())
 }
 
-fn object(map: IndexMap<Name, Value>) -> Value {
-    if map.is_empty() {
-        Value::Null
-    } else {
-        Value::Object(map)
-    }
-}
+// An object whose every field was skipped (`@skip`/`@include`) is null, as
+// the executor makes it.
 
-fn build_connection(
-    plan: &Plan<'_>,
-    shape: &Shape,
-    rows: Rows,
+fn write_connection(
+    out: &mut Vec<u8>,
+    plan: &Plan,
+    rows: &Rows,
     cursor: CursorOf<'_>,
-    nested: &mut NestedValues,
-) -> Result<Value, AppError> {
+    nested: &[Written],
+) -> Result<(), AppError> {
+    if plan.slots.is_empty() {
+        out.extend_from_slice(b"null");
+        return Ok(());
+    }
     let kind = plan.kind;
-    let id_col = plan.column("id");
-    let mut map = IndexMap::with_capacity(shape.slots.len());
-    for (key, slot) in &shape.slots {
-        let value = match slot {
-            ConnSlot::Typename => Value::String(kind.connection.into()),
-            ConnSlot::Total => Value::from(rows.total.unwrap_or(0)),
-            ConnSlot::PageInfo(fields) => page_info_value(fields, &rows.info),
-            ConnSlot::Nodes(slots) => Value::List(
-                rows.rows
-                    .iter()
-                    .map(|r| node(kind, slots, r, id_col, nested))
-                    .collect::<Result<_, _>>()?,
-            ),
-            ConnSlot::Edges(slots) => {
-                let mut list = Vec::with_capacity(rows.rows.len());
-                for r in &rows.rows {
-                    let mut edge = IndexMap::with_capacity(slots.len());
-                    for (k, slot) in slots {
-                        let v = match slot {
-                            EdgeSlot::Typename => Value::String(kind.edge.into()),
-                            EdgeSlot::Cursor => Value::String(cursor(r)?),
-                            EdgeSlot::Node(node_slots) => node(kind, node_slots, r, id_col, nested)?,
-                        };
-                        insert(&mut edge, k.clone(), v);
-                    }
-                    list.push(object(edge));
+    let id_col = plan.id_column();
+    out.push(b'{');
+    for (i, (k, slot)) in plan.slots.iter().enumerate() {
+        key(out, i, k);
+        match slot {
+            ConnSlot::Typename => push(out, kind.connection),
+            ConnSlot::Total => push(out, &rows.total.unwrap_or(0)),
+            ConnSlot::PageInfo(fields) => write_page_info(out, fields, &rows.info),
+            ConnSlot::Nodes(slots) => list(out, &rows.rows, |out, r| {
+                write_node(out, kind, slots, r, id_col, nested)
+            })?,
+            ConnSlot::Edges(slots) => list(out, &rows.rows, |out, r| {
+                if slots.is_empty() {
+                    out.extend_from_slice(b"null");
+                    return Ok(());
                 }
-                Value::List(list)
-            }
-        };
-        insert(&mut map, key.clone(), value);
+                out.push(b'{');
+                for (i, (k, slot)) in slots.iter().enumerate() {
+                    key(out, i, k);
+                    match slot {
+                        EdgeSlot::Typename => push(out, kind.edge),
+                        EdgeSlot::Cursor => push(out, &cursor(r)?),
+                        EdgeSlot::Node(node) => write_node(out, kind, node, r, id_col, nested)?,
+                    }
+                }
+                out.push(b'}');
+                Ok(())
+            })?,
+        }
     }
-    Ok(object(map))
+    out.push(b'}');
+    Ok(())
 }
 
-fn page_info_value(fields: &[(Name, &'static str)], info: &PageInfo) -> Value {
-    let cursor = |c: &Option<String>| c.clone().map_or(Value::Null, Value::String);
-    let mut map = IndexMap::with_capacity(fields.len());
-    for (k, name) in fields {
-        let v = match *name {
-            "hasNextPage" => Value::Boolean(info.has_next_page),
-            "hasPreviousPage" => Value::Boolean(info.has_previous_page),
-            "startCursor" => cursor(&info.start_cursor),
-            "endCursor" => cursor(&info.end_cursor),
-            _ => Value::String("PageInfo".into()),
-        };
-        insert(&mut map, k.clone(), v);
+fn write_page_info(out: &mut Vec<u8>, fields: &[(Name, &'static str)], info: &PageInfo) {
+    if fields.is_empty() {
+        out.extend_from_slice(b"null");
+        return;
     }
-    object(map)
+    out.push(b'{');
+    for (i, (k, name)) in fields.iter().enumerate() {
+        key(out, i, k);
+        match *name {
+            "hasNextPage" => push(out, &info.has_next_page),
+            "hasPreviousPage" => push(out, &info.has_previous_page),
+            "startCursor" => push(out, &info.start_cursor),
+            "endCursor" => push(out, &info.end_cursor),
+            _ => push(out, "PageInfo"),
+        }
+    }
+    out.push(b'}');
 }
 
-fn node(
+fn write_node(
+    out: &mut Vec<u8>,
     kind: &Kind,
     slots: &[(Name, NodeSlot)],
     row: &QueryResult,
     id_col: usize,
-    nested: &mut NestedValues,
-) -> Result<Value, AppError> {
-    let mut map = IndexMap::with_capacity(slots.len());
-    for (key, slot) in slots {
-        let value = match slot {
-            NodeSlot::Typename => Value::String(kind.name.into()),
-            NodeSlot::Column(read, i) => read(row, *i)?,
-            NodeSlot::Nested(pos) => {
-                let id: Uuid = get(row, id_col)?;
-                match nested.get_mut(pos) {
-                    Some((values, 1)) => values.remove(&id).unwrap_or_default(),
-                    Some((values, _)) => values.get(&id).cloned().unwrap_or_default(),
-                    None => Value::Null,
+    nested: &[Written],
+) -> Result<(), AppError> {
+    if slots.is_empty() {
+        out.extend_from_slice(b"null");
+        return Ok(());
+    }
+    let r = pg(row)?;
+    out.push(b'{');
+    for (i, (k, slot)) in slots.iter().enumerate() {
+        key(out, i, k);
+        match slot {
+            NodeSlot::Typename => push(out, kind.name),
+            NodeSlot::Column(write, c) => write(r, *c, out)?,
+            NodeSlot::Nested(n) => {
+                let id: Uuid = cell(r, id_col)?;
+                match nested.get(*n).and_then(|w| Some((w, *w.spans.get(&id)?))) {
+                    Some((w, (start, end))) => out.extend_from_slice(&w.json[start..end]),
+                    None => out.extend_from_slice(b"null"),
                 }
             }
-        };
-        insert(&mut map, key.clone(), value);
+        }
     }
-    Ok(object(map))
+    out.push(b'}');
+    Ok(())
 }
 
 #[cfg(test)]

@@ -62,7 +62,7 @@ fn outcome_code(resp: &Response) -> &'static str {
 /// The response as JSON bytes, serialized once, and whether nothing ran
 /// (validation, variable coercion).
 fn to_body(resp: &Response) -> Encoded {
-    let bytes = serde_json::to_vec(resp).unwrap_or_else(|_| br#"{"errors":[{"message":"internal error"}]}"#.to_vec());
+    let bytes = super::json::response(resp);
     let not_executed = resp.data == async_graphql::Value::Null
         && !resp.errors.is_empty()
         && resp.errors.iter().all(|e| e.path.is_empty());

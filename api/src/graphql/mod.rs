@@ -5,6 +5,7 @@ pub mod documents;
 pub mod errors;
 mod execute;
 pub mod handler;
+mod json;
 pub mod limits;
 pub mod loaders;
 pub mod mutation;

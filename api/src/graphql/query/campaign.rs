@@ -83,10 +83,9 @@ impl CampaignQuery {
                 Ok(encode(&CampaignCursor(key, direct::get(r, 0)?)))
             };
             let rows = direct::Rows::new(rows, &page, &cursor, total).map_err(AppError::from)?;
-            let set = &ctx.item.node.selection_set.node;
-            let value = direct::connection(ctx, &tx, &plan, set, rows, &cursor).await?;
+            let json = direct::connection(&tx, &plan, rows, &cursor).await?;
             state(ctx)?.metrics.direct_connections.fetch_add(1, Ordering::Relaxed);
-            return Ok(Resolved::built(value));
+            return Ok(Resolved::written(json));
         }
         let rows = repo::CampaignRow::find_by_statement(stmt)
             .all(&*tx)
