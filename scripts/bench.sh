@@ -24,7 +24,8 @@
 #     ours then PostGraphile, with a random (org, campaign) per request
 #     (scripts/bench/gql.lua), counting non-200s and GraphQL errors: any
 #     makes the run fail;
-#  6. runs our server's own statements with pgbench as cs_app (the ceiling);
+#  6. runs our server's own statements with pgbench as cs_app (the ceiling),
+#     right after the servers' runs of the same query;
 #  7. prints one table (req/s, p50, p99, ratios, peak RSS) and the CPU each
 #     request cost (server process, database backends, whole host), and
 #     writes them to results/bench-<time>.txt (raw outputs in
@@ -252,37 +253,39 @@ us_per() { # ticks requests -> microseconds of CPU per request
   awk -v t="$1" -v n="$2" -v hz="$(getconf CLK_TCK)" 'BEGIN{ if (n + 0 == 0) print "-"; else printf "%.0f", 1e6 * t / hz / n }'
 }
 
-run_graphql() {
-  local q s pid hb0 ht0 hb1 ht1 p0 p1 hz n watcher
+run_graphql() { # query: each server in turn
+  local q=$1 s pid hb0 ht0 hb1 ht1 p0 p1 hz n watcher
   hz=$(getconf CLK_TCK)
-  for q in $QUERIES; do
-    for s in "${SERVERS[@]}"; do
-      pid="PID_$s"
-      if [ "$WARMUP" -gt 0 ]; then
-        log "$q $s: warm-up ${WARMUP}s"
-        wrk_run "$s" "$q" "$WARMUP" "$OUT/wrk-$q-$s-warmup.txt"
-        check_result "$q $s (warm-up)" "$OUT/wrk-$q-$s-warmup.txt" || true
-      fi
-      log "$q $s: ${DURATION}s, $CONNS connections"
-      read -r hb0 ht0 < <(host_ticks); p0=$(proc_ticks "${!pid}"); db_snapshot >"$OUT/db-ticks-0"
-      db_watch "$OUT/db-ticks-run" &
-      watcher=$!
-      wrk_run "$s" "$q" "$DURATION" "$OUT/wrk-$q-$s.txt"
-      read -r hb1 ht1 < <(host_ticks); p1=$(proc_ticks "${!pid}"); db_snapshot >"$OUT/db-ticks-1"
-      kill "$watcher" 2>/dev/null; wait "$watcher" 2>/dev/null || true
-      kill -0 "${!pid}" 2>/dev/null || die "$s died during $q (log: $OUT/$s.log)"
-      if check_result "$q $s" "$OUT/wrk-$q-$s.txt"; then
-        R_RPS[$q.$s]=$(kv "$RES" rps); R_P50[$q.$s]=$(kv "$RES" p50_ms); R_P99[$q.$s]=$(kv "$RES" p99_ms)
-        R_ERR[$q.$s]=$(( $(kv "$RES" non200) + $(kv "$RES" gql_errors) + $(kv "$RES" sock_err) ))
-        R_CPU[$q.$s]=$(awk -v a="$p0" -v b="$p1" -v hz="$hz" -v t="$DURATION" 'BEGIN{printf "%.0f", 100*(b-a)/hz/t}')
-        R_HOST[$q.$s]=$(awk -v a="$hb0" -v b="$hb1" -v c="$ht0" -v d="$ht1" 'BEGIN{printf "%.0f", 100*(b-a)/(d-c)}')
-        n=$(kv "$RES" requests)
-        R_SUS[$q.$s]=$(us_per $((p1 - p0)) "$n"); R_DUS[$q.$s]=$(us_per "$(db_delta "$OUT/db-ticks-0" "$OUT/db-ticks-run" "$OUT/db-ticks-1")" "$n"); R_HUS[$q.$s]=$(us_per $((hb1 - hb0)) "$n")
-        log "$q $s: $RES"
-      fi
-      case "$MUTATING" in *" $q "*) cleanup_mutations;; esac
-    done
+  for s in "${SERVERS[@]}"; do
+    pid="PID_$s"
+    if [ "$WARMUP" -gt 0 ]; then
+      log "$q $s: warm-up ${WARMUP}s"
+      wrk_run "$s" "$q" "$WARMUP" "$OUT/wrk-$q-$s-warmup.txt"
+      check_result "$q $s (warm-up)" "$OUT/wrk-$q-$s-warmup.txt" || true
+    fi
+    log "$q $s: ${DURATION}s, $CONNS connections"
+    read -r hb0 ht0 < <(host_ticks); p0=$(proc_ticks "${!pid}"); db_snapshot >"$OUT/db-ticks-0"
+    db_watch "$OUT/db-ticks-run" &
+    watcher=$!
+    wrk_run "$s" "$q" "$DURATION" "$OUT/wrk-$q-$s.txt"
+    read -r hb1 ht1 < <(host_ticks); p1=$(proc_ticks "${!pid}"); db_snapshot >"$OUT/db-ticks-1"
+    kill "$watcher" 2>/dev/null; wait "$watcher" 2>/dev/null || true
+    kill -0 "${!pid}" 2>/dev/null || die "$s died during $q (log: $OUT/$s.log)"
+    if check_result "$q $s" "$OUT/wrk-$q-$s.txt"; then
+      R_RPS[$q.$s]=$(kv "$RES" rps); R_P50[$q.$s]=$(kv "$RES" p50_ms); R_P99[$q.$s]=$(kv "$RES" p99_ms)
+      R_ERR[$q.$s]=$(( $(kv "$RES" non200) + $(kv "$RES" gql_errors) + $(kv "$RES" sock_err) ))
+      R_CPU[$q.$s]=$(awk -v a="$p0" -v b="$p1" -v hz="$hz" -v t="$DURATION" 'BEGIN{printf "%.0f", 100*(b-a)/hz/t}')
+      R_HOST[$q.$s]=$(awk -v a="$hb0" -v b="$hb1" -v c="$ht0" -v d="$ht1" 'BEGIN{printf "%.0f", 100*(b-a)/(d-c)}')
+      n=$(kv "$RES" requests)
+      R_SUS[$q.$s]=$(us_per $((p1 - p0)) "$n"); R_DUS[$q.$s]=$(us_per "$(db_delta "$OUT/db-ticks-0" "$OUT/db-ticks-run" "$OUT/db-ticks-1")" "$n"); R_HUS[$q.$s]=$(us_per $((hb1 - hb0)) "$n")
+      log "$q $s: $RES"
+    fi
+    case "$MUTATING" in *" $q "*) cleanup_mutations;; esac
   done
+}
+
+record_rss() {
+  local s pid
   for s in "${SERVERS[@]}"; do
     pid="PID_$s"
     RSS[$s]=$(peak_rss_mib "${!pid}")
@@ -320,34 +323,31 @@ pgbench_run() { # query seconds [extra args...]
     -D user="$BENCH_USER" -D orgs="$SEED_ORGS" -D campaigns="$SEED_CAMPAIGNS" "$@" "${scripts[@]}" "$APP_URL"
 }
 
-run_pgbench() {
+run_pgbench() { # query
   [ "$PGBENCH" = 1 ] || return 0
-  q2_scripts
-  local q f pct hb0 ht0 hb1 ht1
-  for q in $QUERIES; do
-    f="$OUT/pgbench-$q.txt"
-    if [ "$WARMUP" -gt 0 ]; then pgbench_run "$q" "$WARMUP" >/dev/null 2>&1 || true; fi
-    case "$MUTATING" in *" $q "*) cleanup_mutations;; esac
-    log "$q pgbench: ${DURATION}s, $PGBENCH_CLIENTS clients, -M prepared, as cs_app"
-    rm -f "$OUT/pgbench/log-$q".*
-    read -r hb0 ht0 < <(host_ticks)
-    if ! pgbench_run "$q" "$DURATION" -l --sampling-rate=0.2 --log-prefix="$OUT/pgbench/log-$q" >"$f" 2>&1; then
-      FAILED+=("$q pgbench: $(tail -3 "$f" | tr '\n' ' ')")
-      continue
-    fi
-    read -r hb1 ht1 < <(host_ticks)
-    R_RPS[$q.pgbench]=$(awk '/^tps = /{printf "%.1f", $3}' "$f")
-    R_HUS[$q.pgbench]=$(us_per $((hb1 - hb0)) "$(awk -F': ' '/^number of transactions actually processed/{split($2, a, "/"); print a[1]}' "$f")")
-    R_ERR[$q.pgbench]=$(awk '/^number of failed transactions/{print $5; exit}' "$f")
-    # per-transaction log, field 3 = latency in microseconds (20 % sample)
-    pct=$(cat "$OUT/pgbench/log-$q".* | awk '{print $3}' | sort -n | awk '{a[NR]=$1} END{if(NR==0){print "- -"; exit}
-      i=int(NR*0.50); if(i<1)i=1; j=int(NR*0.99); if(j<1)j=1; printf "%.2f %.2f", a[i]/1000, a[j]/1000}')
-    R_P50[$q.pgbench]=${pct% *}; R_P99[$q.pgbench]=${pct#* }
-    rm -f "$OUT/pgbench/log-$q".*
-    [ "${R_ERR[$q.pgbench]:-0}" = 0 ] || FAILED+=("$q pgbench: ${R_ERR[$q.pgbench]} failed transactions")
-    log "$q pgbench: tps ${R_RPS[$q.pgbench]}, p50 ${R_P50[$q.pgbench]} ms, p99 ${R_P99[$q.pgbench]} ms"
-    case "$MUTATING" in *" $q "*) cleanup_mutations;; esac
-  done
+  local q=$1 f pct hb0 ht0 hb1 ht1
+  f="$OUT/pgbench-$q.txt"
+  if [ "$WARMUP" -gt 0 ]; then pgbench_run "$q" "$WARMUP" >/dev/null 2>&1 || true; fi
+  case "$MUTATING" in *" $q "*) cleanup_mutations;; esac
+  log "$q pgbench: ${DURATION}s, $PGBENCH_CLIENTS clients, -M prepared, as cs_app"
+  rm -f "$OUT/pgbench/log-$q".*
+  read -r hb0 ht0 < <(host_ticks)
+  if ! pgbench_run "$q" "$DURATION" -l --sampling-rate=0.2 --log-prefix="$OUT/pgbench/log-$q" >"$f" 2>&1; then
+    FAILED+=("$q pgbench: $(tail -3 "$f" | tr '\n' ' ')")
+    return 0
+  fi
+  read -r hb1 ht1 < <(host_ticks)
+  R_RPS[$q.pgbench]=$(awk '/^tps = /{printf "%.1f", $3}' "$f")
+  R_HUS[$q.pgbench]=$(us_per $((hb1 - hb0)) "$(awk -F': ' '/^number of transactions actually processed/{split($2, a, "/"); print a[1]}' "$f")")
+  R_ERR[$q.pgbench]=$(awk '/^number of failed transactions/{print $5; exit}' "$f")
+  # per-transaction log, field 3 = latency in microseconds (20 % sample)
+  pct=$(cat "$OUT/pgbench/log-$q".* | awk '{print $3}' | sort -n | awk '{a[NR]=$1} END{if(NR==0){print "- -"; exit}
+    i=int(NR*0.50); if(i<1)i=1; j=int(NR*0.99); if(j<1)j=1; printf "%.2f %.2f", a[i]/1000, a[j]/1000}')
+  R_P50[$q.pgbench]=${pct% *}; R_P99[$q.pgbench]=${pct#* }
+  rm -f "$OUT/pgbench/log-$q".*
+  [ "${R_ERR[$q.pgbench]:-0}" = 0 ] || FAILED+=("$q pgbench: ${R_ERR[$q.pgbench]} failed transactions")
+  log "$q pgbench: tps ${R_RPS[$q.pgbench]}, p50 ${R_P50[$q.pgbench]} ms, p99 ${R_P99[$q.pgbench]} ms"
+  case "$MUTATING" in *" $q "*) cleanup_mutations;; esac
 }
 
 # ---------------------------------------------------------------- report
@@ -437,9 +437,15 @@ make_inputs
 start_servers
 run_checks
 count_statements
-run_graphql
+[ "$PGBENCH" != 1 ] || q2_scripts
+# Each query's three measurements back to back (ours, PostGraphile,
+# pgbench), so a ratio compares runs minutes apart, not a quarter-hour.
+for q in $QUERIES; do
+  run_graphql "$q"
+  run_pgbench "$q"
+done
+record_rss
 stop_started
-run_pgbench
 report
 if [ ${#FAILED[@]} -gt 0 ]; then
   die "${#FAILED[@]} run(s) had failures (see FAILED above): these figures are not valid"
