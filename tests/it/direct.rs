@@ -244,6 +244,19 @@ async fn what_is_not_plain_is_left_to_the_resolvers() {
         "{body}"
     );
 
+    // An object whose fields are all skipped is null, built or resolved.
+    let skipped = "{ campaigns { pageInfo { hasNextPage @skip(if: true) } nodes { id @skip(if: true) } EXTRA } }";
+    let (direct, was_direct) = run(&app, &o, &skipped.replace("EXTRA", ""), &json!({})).await;
+    assert!(was_direct);
+    let with_filter = skipped.replace("EXTRA", "x: nodes { angles(status: SUGGESTED) { totalCount } }");
+    let (resolved, was_direct) = run(&app, &o, &with_filter, &json!({})).await;
+    assert!(!was_direct);
+    let (direct, resolved) = (&data_of(&direct)["campaigns"], &data_of(&resolved)["campaigns"]);
+    assert_eq!(direct["nodes"], json!([null]), "{direct}");
+    assert_eq!(direct["pageInfo"], Value::Null, "{direct}");
+    assert_eq!(direct["nodes"], resolved["nodes"]);
+    assert_eq!(direct["pageInfo"], resolved["pageInfo"]);
+
     // Anonymous callers get the same refusal either way.
     let (body, _) = run(&app, &Caller::anonymous(), "{ campaigns { nodes { id } } }", &json!({})).await;
     assert_eq!(code_of(&body), "UNAUTHENTICATED", "{body}");
