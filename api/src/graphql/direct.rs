@@ -135,20 +135,16 @@ fn opt_text(r: &PgRow, i: usize, out: &mut Vec<u8>) -> Result<(), DbErr> {
     push(out, &cell::<Option<&str>>(r, i)?);
     Ok(())
 }
-fn texts(r: &PgRow, i: usize, out: &mut Vec<u8>) -> Result<(), DbErr> {
-    push(out, &cell::<Vec<String>>(r, i)?);
+/// A cell whose JSON is its serde form (numbers, booleans, lists of text).
+fn scalar<T>(r: &PgRow, i: usize, out: &mut Vec<u8>) -> Result<(), DbErr>
+where
+    T: for<'r> sqlx::Decode<'r, Postgres> + sqlx::Type<Postgres> + serde::Serialize,
+{
+    push(out, &cell::<T>(r, i)?);
     Ok(())
 }
 fn time(r: &PgRow, i: usize, out: &mut Vec<u8>) -> Result<(), DbErr> {
     push(out, &cell::<DateTime<Utc>>(r, i)?.to_value());
-    Ok(())
-}
-fn int(r: &PgRow, i: usize, out: &mut Vec<u8>) -> Result<(), DbErr> {
-    push(out, &cell::<i32>(r, i)?);
-    Ok(())
-}
-fn boolean(r: &PgRow, i: usize, out: &mut Vec<u8>) -> Result<(), DbErr> {
-    push(out, &cell::<bool>(r, i)?);
     Ok(())
 }
 fn suggestion_status(r: &PgRow, i: usize, out: &mut Vec<u8>) -> Result<(), DbErr> {
@@ -188,7 +184,7 @@ pub(crate) static CAMPAIGN: Kind = Kind {
         Plain {
             field: "locales",
             column: "locales",
-            write: texts,
+            write: scalar::<Vec<String>>,
         },
         Plain {
             field: "platforms",
@@ -255,7 +251,7 @@ static ANGLE: Kind = Kind {
         Plain {
             field: "hashtags",
             column: "hashtags",
-            write: texts,
+            write: scalar::<Vec<String>>,
         },
     ],
     lists: &[("copies", &COPIES, &COPY)],
@@ -303,17 +299,17 @@ static COPY: Kind = Kind {
         Plain {
             field: "hashtags",
             column: "hashtags",
-            write: texts,
+            write: scalar::<Vec<String>>,
         },
         Plain {
             field: "characterCount",
             column: "character_count",
-            write: int,
+            write: scalar::<i32>,
         },
         Plain {
             field: "version",
             column: "version",
-            write: int,
+            write: scalar::<i32>,
         },
         Plain {
             field: "status",
@@ -323,7 +319,7 @@ static COPY: Kind = Kind {
         Plain {
             field: "edited",
             column: "edited",
-            write: boolean,
+            write: scalar::<bool>,
         },
     ],
     lists: &[],
@@ -759,13 +755,28 @@ async fn count(tx: &Tx, spec: &ChildSpec, parent: Uuid) -> Result<i64, AppError>
     Ok(row.map(|r| get::<i64>(&r, 0)).transpose()?.unwrap_or(0))
 }
 
-/// Writes `"key":` (after a comma unless it is the object's first).
-fn key(out: &mut Vec<u8>, i: usize, key: &Name) {
-    if i > 0 {
-        out.push(b',');
+/// Writes an object, one entry per slot. An object whose fields were all
+/// skipped (`@skip`/`@include`) is null, as the executor makes it.
+fn object<T>(
+    out: &mut Vec<u8>,
+    slots: &[(Name, T)],
+    mut field: impl FnMut(&mut Vec<u8>, &T) -> Result<(), AppError>,
+) -> Result<(), AppError> {
+    if slots.is_empty() {
+        out.extend_from_slice(b"null");
+        return Ok(());
     }
-    push(out, key.as_str());
-    out.push(b':');
+    out.push(b'{');
+    for (i, (key, slot)) in slots.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        push(out, key.as_str());
+        out.push(b':');
+        field(out, slot)?;
+    }
+    out.push(b'}');
+    Ok(())
 }
 
 /// Writes a list, one item per row.
@@ -785,9 +796,6 @@ fn list<T>(
     Ok(())
 }
 
-// An object whose every field was skipped (`@skip`/`@include`) is null, as
-// the executor makes it.
-
 fn write_connection(
     out: &mut Vec<u8>,
     plan: &Plan,
@@ -795,53 +803,33 @@ fn write_connection(
     cursor: CursorOf<'_>,
     nested: &[Written],
 ) -> Result<(), AppError> {
-    if plan.slots.is_empty() {
-        out.extend_from_slice(b"null");
-        return Ok(());
-    }
     let kind = plan.kind;
     let id_col = plan.id_column();
-    out.push(b'{');
-    for (i, (k, slot)) in plan.slots.iter().enumerate() {
-        key(out, i, k);
+    object(out, &plan.slots, |out, slot| {
         match slot {
             ConnSlot::Typename => push(out, kind.connection),
             ConnSlot::Total => push(out, &rows.total.unwrap_or(0)),
-            ConnSlot::PageInfo(fields) => write_page_info(out, fields, &rows.info),
+            ConnSlot::PageInfo(fields) => write_page_info(out, fields, &rows.info)?,
             ConnSlot::Nodes(slots) => list(out, &rows.rows, |out, r| {
                 write_node(out, kind, slots, r, id_col, nested)
             })?,
             ConnSlot::Edges(slots) => list(out, &rows.rows, |out, r| {
-                if slots.is_empty() {
-                    out.extend_from_slice(b"null");
-                    return Ok(());
-                }
-                out.push(b'{');
-                for (i, (k, slot)) in slots.iter().enumerate() {
-                    key(out, i, k);
+                object(out, slots, |out, slot| {
                     match slot {
                         EdgeSlot::Typename => push(out, kind.edge),
                         EdgeSlot::Cursor => push(out, &cursor(r)?),
                         EdgeSlot::Node(node) => write_node(out, kind, node, r, id_col, nested)?,
                     }
-                }
-                out.push(b'}');
-                Ok(())
+                    Ok(())
+                })
             })?,
         }
-    }
-    out.push(b'}');
-    Ok(())
+        Ok(())
+    })
 }
 
-fn write_page_info(out: &mut Vec<u8>, fields: &[(Name, &'static str)], info: &PageInfo) {
-    if fields.is_empty() {
-        out.extend_from_slice(b"null");
-        return;
-    }
-    out.push(b'{');
-    for (i, (k, name)) in fields.iter().enumerate() {
-        key(out, i, k);
+fn write_page_info(out: &mut Vec<u8>, fields: &[(Name, &'static str)], info: &PageInfo) -> Result<(), AppError> {
+    object(out, fields, |out, name| {
         match *name {
             "hasNextPage" => push(out, &info.has_next_page),
             "hasPreviousPage" => push(out, &info.has_previous_page),
@@ -849,8 +837,8 @@ fn write_page_info(out: &mut Vec<u8>, fields: &[(Name, &'static str)], info: &Pa
             "endCursor" => push(out, &info.end_cursor),
             _ => push(out, "PageInfo"),
         }
-    }
-    out.push(b'}');
+        Ok(())
+    })
 }
 
 fn write_node(
@@ -861,14 +849,8 @@ fn write_node(
     id_col: usize,
     nested: &[Written],
 ) -> Result<(), AppError> {
-    if slots.is_empty() {
-        out.extend_from_slice(b"null");
-        return Ok(());
-    }
     let r = pg(row)?;
-    out.push(b'{');
-    for (i, (k, slot)) in slots.iter().enumerate() {
-        key(out, i, k);
+    object(out, slots, |out, slot| {
         match slot {
             NodeSlot::Typename => push(out, kind.name),
             NodeSlot::Column(write, c) => write(r, *c, out)?,
@@ -880,9 +862,8 @@ fn write_node(
                 }
             }
         }
-    }
-    out.push(b'}');
-    Ok(())
+        Ok(())
+    })
 }
 
 #[cfg(test)]
