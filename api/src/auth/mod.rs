@@ -13,7 +13,7 @@ use crate::error::AppError;
 #[derive(Clone, Debug)]
 pub enum Credentials {
     Anonymous,
-    Jwt(Claims),
+    Jwt(std::sync::Arc<Claims>),
     /// SHA-256 (hex) of an API key; whether it exists is for the database to say.
     ApiKey {
         key_hash: String,
