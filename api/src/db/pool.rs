@@ -97,7 +97,10 @@ impl Db {
         let kept = self.0.kept.lock().ok().and_then(|mut k| k.pop());
         let (conn, taken) = match kept {
             Some(k) => (k.conn, k.taken),
-            None => (self.0.pool.acquire().await?, Instant::now()),
+            // Boxed: sqlx's acquire is a large future, and inline it would
+            // make every caller's future (and so every request's) that much
+            // larger to move, though a kept connection is the usual case.
+            None => (Box::pin(self.0.pool.acquire()).await?, Instant::now()),
         };
         Ok(Lease {
             conn,
