@@ -33,6 +33,8 @@ pub struct Metrics {
     pub webhooks_received: Arc<AtomicU64>,
     /// Connections built by `graphql::direct` rather than field by field.
     pub direct_connections: Arc<AtomicU64>,
+    /// Requests run without validating again a document that passed.
+    pub validation_skipped: Arc<AtomicU64>,
 }
 
 fn sanitize(op: &str) -> String {
@@ -130,6 +132,11 @@ impl Metrics {
                 "graphql_direct_connections_total",
                 "Connections resolved in one pass (plain selections).",
                 &self.direct_connections,
+            ),
+            (
+                "graphql_validation_skipped_total",
+                "Requests whose document and operation passed full validation before, run checking only their variables.",
+                &self.validation_skipped,
             ),
         ] {
             let _ = writeln!(

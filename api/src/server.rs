@@ -15,6 +15,10 @@ use tracing::Instrument as _;
 pub struct Server {
     pub state: AppState,
     pub schema: AppSchema,
+    /// The same schema, validating only what depends on variables (and
+    /// complexity and depth): for documents `documents` saw pass `schema`'s
+    /// full validation, with variables that fit (`graphql::validated`).
+    pub revalidating: AppSchema,
     pub documents: std::sync::Arc<crate::graphql::documents::Documents>,
 }
 
@@ -47,11 +51,15 @@ fn cors(origins: &[String]) -> Option<tower_http::cors::CorsLayer> {
 
 pub fn router(state: AppState) -> Router {
     let schema = crate::graphql::build_schema(Some(state.clone()));
+    let revalidating =
+        crate::graphql::build_schema_validating(Some(state.clone()), async_graphql::ValidationMode::Fast);
+    let types = crate::graphql::validated::Types::from_sdl(&schema.sdl()).expect("the schema's own SDL parses");
     let cors = cors(&state.config.cors_origins);
     let server = Server {
         state,
         schema,
-        documents: Default::default(),
+        revalidating,
+        documents: std::sync::Arc::new(crate::graphql::documents::Documents::new(types)),
     };
     let router = Router::new()
         .route("/graphql", get(handler::get).post(handler::post))

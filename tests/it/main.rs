@@ -20,3 +20,4 @@ mod rls;
 mod schema;
 mod subscriptions;
 mod tenancy;
+mod validation;

@@ -3,9 +3,11 @@
 //! Clients send the same few operations again and again, and
 //! async-graphql's parser was ~12% of the server's CPU on a one-row query.
 //! A parsed document depends on nothing but its text (no variables, no
-//! caller), so it is parsed once and cloned for each request; validation,
-//! limits and execution still run every time.
+//! caller), so it is parsed once and cloned for each request; limits and
+//! execution still run every time, and validation does unless the document
+//! passed it before (`validated`).
 
+use super::validated::{Types, Usage};
 use async_graphql::parser::types::ExecutableDocument;
 use async_graphql::{Request, ServerError};
 use std::collections::HashMap;
@@ -19,30 +21,85 @@ const MAX_ENTRIES: usize = 256;
 /// Longer queries are parsed each time rather than kept.
 const MAX_QUERY_LEN: usize = 8 * 1024;
 
-#[derive(Default)]
 pub struct Documents {
-    parsed: Mutex<HashMap<String, Arc<ExecutableDocument>>>,
+    parsed: Mutex<HashMap<String, Arc<Kept>>>,
+    /// The schema's types, for the variable checks of validated documents.
+    pub types: Types,
+}
+
+/// A kept document, and the operations of it that passed full validation
+/// (by the name the request gave, with the variable usages to check).
+pub struct Kept {
+    doc: ExecutableDocument,
+    validated: Mutex<Vec<Validated>>,
+}
+
+/// An operation (by the name the request gave) that passed, and the
+/// variable usages to check.
+type Validated = (Option<String>, Arc<[Usage]>);
+
+impl Kept {
+    pub fn doc(&self) -> &ExecutableDocument {
+        &self.doc
+    }
+
+    /// The variable usages of `operation`, if it passed full validation.
+    pub fn validated(&self, operation: Option<&str>) -> Option<Arc<[Usage]>> {
+        let v = self.validated.lock().ok()?;
+        v.iter()
+            .find(|(op, _)| op.as_deref() == operation)
+            .map(|(_, u)| u.clone())
+    }
+
+    /// Records that `operation` passed full validation with every variable
+    /// of `usages` provided.
+    pub fn keep_validated(&self, operation: Option<String>, usages: Vec<Usage>) {
+        if let Ok(mut v) = self.validated.lock()
+            && !v.iter().any(|(op, _)| *op == operation)
+            // A document has few operations; a client naming ever-new ones
+            // only ever costs full validation.
+            && v.len() < 16
+        {
+            v.push((operation, usages.into()));
+        }
+    }
 }
 
 impl Documents {
-    /// `req`'s parsed document: a kept one, or parsed now (and kept).
-    pub fn parse<'r>(&self, req: &'r mut Request) -> Result<&'r ExecutableDocument, ServerError> {
+    pub fn new(types: Types) -> Self {
+        Self {
+            parsed: Mutex::new(HashMap::new()),
+            types,
+        }
+    }
+
+    /// `req`'s parsed document (a kept one, or parsed now and kept), and
+    /// what is kept of it (nothing for queries too long to keep).
+    pub fn parse<'r>(&self, req: &'r mut Request) -> Result<(&'r ExecutableDocument, Option<Arc<Kept>>), ServerError> {
+        let mut entry = None;
         if req.query.len() <= MAX_QUERY_LEN {
             let kept = self.parsed.lock().ok().and_then(|m| m.get(&req.query).cloned());
             match kept {
-                Some(doc) => req.set_parsed_query((*doc).clone()),
+                Some(k) => {
+                    req.set_parsed_query(k.doc.clone());
+                    entry = Some(k);
+                }
                 None => {
-                    let doc = Arc::new(req.parsed_query()?.clone());
+                    let k = Arc::new(Kept {
+                        doc: req.parsed_query()?.clone(),
+                        validated: Mutex::new(Vec::new()),
+                    });
                     if let Ok(mut m) = self.parsed.lock() {
                         if m.len() >= MAX_ENTRIES {
                             m.clear();
                         }
-                        m.insert(req.query.clone(), doc);
+                        m.insert(req.query.clone(), k.clone());
                     }
+                    entry = Some(k);
                 }
             }
         }
-        req.parsed_query()
+        Ok((req.parsed_query()?, entry))
     }
 }
 
@@ -50,13 +107,17 @@ impl Documents {
 mod tests {
     use super::*;
 
+    fn documents() -> Documents {
+        Documents::new(Types::from_sdl(&crate::graphql::sdl()).unwrap())
+    }
+
     #[test]
     fn a_kept_document_is_the_one_parsed_and_errors_are_not_kept() {
-        let docs = Documents::default();
+        let docs = documents();
         let q = "query A { campaigns { nodes { id } } } query B { viewer { user { id } } }";
-        let first = format!("{:?}", docs.parse(&mut Request::new(q)).unwrap());
+        let first = format!("{:?}", docs.parse(&mut Request::new(q)).unwrap().0);
         assert_eq!(docs.parsed.lock().unwrap().len(), 1);
-        let again = format!("{:?}", docs.parse(&mut Request::new(q)).unwrap());
+        let again = format!("{:?}", docs.parse(&mut Request::new(q)).unwrap().0);
         assert_eq!(first, again);
         assert!(docs.parse(&mut Request::new("{ campaigns {")).is_err());
         assert_eq!(docs.parsed.lock().unwrap().len(), 1);
@@ -64,5 +125,25 @@ mod tests {
             docs.parse(&mut Request::new(format!("{{ f{i} }}"))).unwrap();
         }
         assert!(docs.parsed.lock().unwrap().len() <= MAX_ENTRIES);
+    }
+
+    #[test]
+    fn validated_operations_are_kept_per_document_and_name() {
+        let docs = documents();
+        let q = "query A { viewer { role } } query B { viewer { role } }";
+        let (_, kept) = docs.parse(&mut Request::new(q)).unwrap();
+        let kept = kept.unwrap();
+        assert!(kept.validated(Some("A")).is_none());
+        kept.keep_validated(Some("A".into()), Vec::new());
+        assert!(kept.validated(Some("A")).is_some());
+        assert!(kept.validated(Some("B")).is_none());
+        assert!(kept.validated(None).is_none());
+        let (_, again) = docs.parse(&mut Request::new(q)).unwrap();
+        assert!(
+            again.unwrap().validated(Some("A")).is_some(),
+            "the same entry answers the same text"
+        );
+        let long = format!("{{ viewer {{ role }} }}{}", " ".repeat(MAX_QUERY_LEN));
+        assert!(docs.parse(&mut Request::new(long)).unwrap().1.is_none());
     }
 }

@@ -2,8 +2,10 @@
 //! idempotency, execution, then commit (only without errors) or rollback,
 //! and the events to publish after commit.
 
+use super::documents::Kept;
 use super::errors::error_response;
 use super::loaders::DbLoader;
+use super::validated::Types;
 use crate::auth::{self, session};
 use crate::error::AppError;
 use crate::idempotency::{self, Idempotency};
@@ -12,6 +14,7 @@ use crate::tenancy::RequestCtx;
 use async_graphql::Response;
 use axum::http::StatusCode;
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 
 /// What executing a request produced.
 pub(super) enum Outcome {
@@ -63,10 +66,10 @@ fn outcome_code(resp: &Response) -> &'static str {
 /// (validation, variable coercion).
 fn to_body(resp: &Response) -> Encoded {
     let bytes = super::json::response(resp);
-    let not_executed = resp.data == async_graphql::Value::Null
-        && !resp.errors.is_empty()
-        && resp.errors.iter().all(|e| e.path.is_empty());
-    Encoded { bytes, not_executed }
+    Encoded {
+        bytes,
+        not_executed: not_executed(resp),
+    }
 }
 
 pub(super) struct Encoded {
@@ -74,12 +77,54 @@ pub(super) struct Encoded {
     pub(super) not_executed: bool,
 }
 
+/// Runs `req` on the schema: with only its variables checked if its
+/// document and operation passed full validation before and the variables
+/// fit (`validated`), else fully validated (and remembered if it passes).
+async fn run_schema(server: &Server, kept: Option<Arc<Kept>>, req: async_graphql::Request) -> Response {
+    let Some(kept) = kept else {
+        return server.schema.execute(req).await;
+    };
+    let types = &server.documents.types;
+    let operation = req.operation_name.clone();
+    if let Some(usages) = kept.validated(operation.as_deref()) {
+        if types.fit(&usages, &req.variables) {
+            server.state.metrics.validation_skipped.fetch_add(1, Ordering::Relaxed);
+            return server.revalidating.execute(req).await;
+        }
+        return server.schema.execute(req).await;
+    }
+    // Kept only if every variable it uses is here: a missing one makes the
+    // validator skip the whole argument it is in.
+    let usages = types
+        .usages(kept.doc(), operation.as_deref())
+        .filter(|u| Types::all_provided(u, &req.variables));
+    let resp = server.schema.execute(req).await;
+    if let Some(usages) = usages
+        && !not_executed(&resp)
+    {
+        kept.keep_validated(operation, usages);
+    }
+    resp
+}
+
+/// Nothing ran: refused by validation (or before), so every error is the
+/// request's, none a field's.
+fn not_executed(resp: &Response) -> bool {
+    resp.data == async_graphql::Value::Null && !resp.errors.is_empty() && resp.errors.iter().all(|e| e.path.is_empty())
+}
+
+/// A request, and what `Documents` kept of its document.
+pub(super) struct Parsed {
+    pub(super) req: async_graphql::Request,
+    pub(super) kept: Option<Arc<Kept>>,
+}
+
 pub(super) async fn execute(
     server: Server,
     creds: auth::Credentials,
     org: Option<uuid::Uuid>,
     request_id: String,
-    req: async_graphql::Request,
+    Parsed { req, kept }: Parsed,
     idem: Option<(String, String)>,
 ) -> Outcome {
     let state = &server.state;
@@ -100,7 +145,7 @@ pub(super) async fn execute(
         if idem.is_some() {
             return refused(AppError::unauthenticated("sign in to use Idempotency-Key"));
         }
-        let mut resp = server.schema.execute(req.data(ctx)).await;
+        let mut resp = run_schema(&server, kept, req.data(ctx)).await;
         super::errors::finalize(&mut resp.errors);
         return Outcome::Executed {
             body: to_body(&resp),
@@ -141,10 +186,7 @@ pub(super) async fn execute(
         }
     }
     let loaders = Arc::new(DbLoader::new(tx.clone()));
-    let mut resp = server
-        .schema
-        .execute(req.data(ctx.clone()).data(tx.clone()).data(loaders))
-        .await;
+    let mut resp = run_schema(&server, kept, req.data(ctx.clone()).data(tx.clone()).data(loaders)).await;
     super::errors::finalize(&mut resp.errors);
     let code = outcome_code(&resp);
     if !resp.errors.is_empty() {

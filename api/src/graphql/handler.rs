@@ -4,7 +4,7 @@
 //! transaction per request that commits only if nothing failed.
 
 use super::errors::error_response;
-use super::execute::{Outcome, execute};
+use super::execute::{Outcome, Parsed, execute};
 use super::limits::{self, Limits};
 use crate::auth::{self, session};
 use crate::error::AppError;
@@ -319,9 +319,9 @@ async fn run(
     honours_idempotency_key: bool,
 ) -> axum::response::Response {
     let operation_name = req.operation_name.clone();
-    let op_type = match server.documents.parse(&mut req) {
-        Ok(doc) => match limits::check(doc, operation_name.as_deref(), Limits::default()) {
-            Ok(t) => t,
+    let (op_type, kept) = match server.documents.parse(&mut req) {
+        Ok((doc, kept)) => match limits::check(doc, operation_name.as_deref(), Limits::default()) {
+            Ok(t) => (t, kept),
             Err(e) => return request_error(flavor, StatusCode::BAD_REQUEST, e),
         },
         Err(e) => {
@@ -372,7 +372,9 @@ async fn run(
     // goes away: what they wrote is committed or rolled back, never left to
     // a closed connection. A panic in either answers INTERNAL.
     let metrics = server.state.metrics.clone();
-    let task = execute(server, creds, org, request_id, req, idem);
+    // Boxed, so that what the handler future holds (and axum and tokio
+    // move) while it waits is a pointer, not the whole execution's state.
+    let task = Box::pin(execute(server, creds, org, request_id, Parsed { req, kept }, idem));
     let finished = if op_type == OperationType::Query {
         // Reads run in the connection's task (spawning would hand each one
         // to a task of its own): a client that goes away drops the future,

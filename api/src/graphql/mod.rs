@@ -14,6 +14,7 @@ pub mod relay;
 pub mod siblings;
 pub mod subscription;
 pub mod types;
+pub mod validated;
 pub mod ws;
 
 use crate::db::Tx;
@@ -31,6 +32,12 @@ pub const MAX_DEPTH: usize = 16;
 
 /// Builds the schema. `state` is `None` only for exporting the SDL.
 pub fn build_schema(state: Option<AppState>) -> AppSchema {
+    build_schema_validating(state, async_graphql::ValidationMode::Strict)
+}
+
+/// The schema with `mode` validation: `Fast` only for documents that passed
+/// full validation before (`validated`).
+pub fn build_schema_validating(state: Option<AppState>, mode: async_graphql::ValidationMode) -> AppSchema {
     let introspection = state.as_ref().is_none_or(|s| s.config.introspection);
     let mut builder = Schema::build(
         query::QueryRoot::default(),
@@ -42,6 +49,7 @@ pub fn build_schema(state: Option<AppState>) -> AppSchema {
     .limit_complexity(MAX_COMPLEXITY)
     .limit_recursive_depth(32)
     .limit_directives(10)
+    .validation_mode(mode)
     .disable_suggestions();
     if !introspection {
         builder = builder.disable_introspection();

@@ -269,7 +269,7 @@ impl Session {
         };
         let op = req.operation_name.clone();
         let checked = match self.server.documents.parse(&mut req) {
-            Ok(doc) => limits::check(doc, op.as_deref(), Limits::default()),
+            Ok((doc, _)) => limits::check(doc, op.as_deref(), Limits::default()),
             Err(e) => Err(AppError::validation("query", e.message)),
         };
         match checked {
