@@ -34,6 +34,8 @@
 #
 # Settings (environment, defaults in brackets):
 #   DURATION [30] WARMUP [5] CONNS [32] THREADS [2]   wrk (and pgbench) runs
+#   ROUNDS [3]           DURATION is split into this many rounds of ours,
+#                        PostGraphile and pgbench, run in turn
 #   QUERIES ["q1 q2 q3 q4"]   SKIP_PEER [0]   SKIP_SEED [0]   PGBENCH [1]
 #   SEED_ORGS [100] SEED_CAMPAIGNS [200]   BENCH_DB [cs_bench]
 #   POOL [10]            database connections of each server (the same for both)
@@ -44,7 +46,7 @@
 source "$(dirname "$0")/lib.sh"
 source "$ROOT/scripts/bench/common.sh"
 
-: "${DURATION:=30}" "${WARMUP:=5}" "${CONNS:=32}" "${THREADS:=2}"
+: "${DURATION:=30}" "${WARMUP:=5}" "${CONNS:=32}" "${THREADS:=2}" "${ROUNDS:=3}"
 : "${QUERIES:=q1 q2 q3 q4}" "${SKIP_PEER:=0}" "${SKIP_SEED:=0}" "${PGBENCH:=1}"
 : "${SEED_ORGS:=100}" "${SEED_CAMPAIGNS:=200}" "${BENCH_DB:=cs_bench}" "${POOL:=10}"
 : "${PGBENCH_CLIENTS:=$CONNS}" "${PGBENCH_JOBS:=2}" "${VERIFY_JWT:=1}"
@@ -253,35 +255,78 @@ us_per() { # ticks requests -> microseconds of CPU per request
   awk -v t="$1" -v n="$2" -v hz="$(getconf CLK_TCK)" 'BEGIN{ if (n + 0 == 0) print "-"; else printf "%.0f", 1e6 * t / hz / n }'
 }
 
-run_graphql() { # query: each server in turn
-  local q=$1 s pid hb0 ht0 hb1 ht1 p0 p1 hz n watcher
-  hz=$(getconf CLK_TCK)
+# Totals of each (query, server) over its rounds, summed by the rounds.
+declare -A T_REQ T_SECS T_ERR T_PT T_DT T_HB T_HT T_P50S T_P99S ROUND_RPS
+
+warm_up() { # query: each server once, not measured
+  local q=$1 s
+  [ "$WARMUP" -gt 0 ] || return 0
   for s in "${SERVERS[@]}"; do
-    pid="PID_$s"
-    if [ "$WARMUP" -gt 0 ]; then
-      log "$q $s: warm-up ${WARMUP}s"
-      wrk_run "$s" "$q" "$WARMUP" "$OUT/wrk-$q-$s-warmup.txt"
-      check_result "$q $s (warm-up)" "$OUT/wrk-$q-$s-warmup.txt" || true
-    fi
-    log "$q $s: ${DURATION}s, $CONNS connections"
-    read -r hb0 ht0 < <(host_ticks); p0=$(proc_ticks "${!pid}"); db_snapshot >"$OUT/db-ticks-0"
-    db_watch "$OUT/db-ticks-run" &
-    watcher=$!
-    wrk_run "$s" "$q" "$DURATION" "$OUT/wrk-$q-$s.txt"
-    read -r hb1 ht1 < <(host_ticks); p1=$(proc_ticks "${!pid}"); db_snapshot >"$OUT/db-ticks-1"
-    kill "$watcher" 2>/dev/null; wait "$watcher" 2>/dev/null || true
-    kill -0 "${!pid}" 2>/dev/null || die "$s died during $q (log: $OUT/$s.log)"
-    if check_result "$q $s" "$OUT/wrk-$q-$s.txt"; then
-      R_RPS[$q.$s]=$(kv "$RES" rps); R_P50[$q.$s]=$(kv "$RES" p50_ms); R_P99[$q.$s]=$(kv "$RES" p99_ms)
-      R_ERR[$q.$s]=$(( $(kv "$RES" non200) + $(kv "$RES" gql_errors) + $(kv "$RES" sock_err) ))
-      R_CPU[$q.$s]=$(awk -v a="$p0" -v b="$p1" -v hz="$hz" -v t="$DURATION" 'BEGIN{printf "%.0f", 100*(b-a)/hz/t}')
-      R_HOST[$q.$s]=$(awk -v a="$hb0" -v b="$hb1" -v c="$ht0" -v d="$ht1" 'BEGIN{printf "%.0f", 100*(b-a)/(d-c)}')
-      n=$(kv "$RES" requests)
-      R_SUS[$q.$s]=$(us_per $((p1 - p0)) "$n"); R_DUS[$q.$s]=$(us_per "$(db_delta "$OUT/db-ticks-0" "$OUT/db-ticks-run" "$OUT/db-ticks-1")" "$n"); R_HUS[$q.$s]=$(us_per $((hb1 - hb0)) "$n")
-      log "$q $s: $RES"
-    fi
+    log "$q $s: warm-up ${WARMUP}s"
+    wrk_run "$s" "$q" "$WARMUP" "$OUT/wrk-$q-$s-warmup.txt"
+    check_result "$q $s (warm-up)" "$OUT/wrk-$q-$s-warmup.txt" || true
     case "$MUTATING" in *" $q "*) cleanup_mutations;; esac
   done
+}
+
+graphql_round() { # query server round seconds
+  local q=$1 s=$2 r=$3 secs=$4 pid="PID_$2" hb0 ht0 hb1 ht1 p0 p1 watcher f
+  f="$OUT/wrk-$q-$s-$r.txt"
+  log "$q $s: round $r, ${secs}s, $CONNS connections"
+  read -r hb0 ht0 < <(host_ticks); p0=$(proc_ticks "${!pid}"); db_snapshot >"$OUT/db-ticks-0"
+  db_watch "$OUT/db-ticks-run" &
+  watcher=$!
+  wrk_run "$s" "$q" "$secs" "$f"
+  read -r hb1 ht1 < <(host_ticks); p1=$(proc_ticks "${!pid}"); db_snapshot >"$OUT/db-ticks-1"
+  kill "$watcher" 2>/dev/null; wait "$watcher" 2>/dev/null || true
+  kill -0 "${!pid}" 2>/dev/null || die "$s died during $q (log: $OUT/$s.log)"
+  if check_result "$q $s round $r" "$f"; then
+    local k=$q.$s
+    T_REQ[$k]=$(( ${T_REQ[$k]:-0} + $(kv "$RES" requests) ))
+    T_SECS[$k]=$(awk -v a="${T_SECS[$k]:-0}" -v b="$(kv "$RES" duration_s)" 'BEGIN{print a + b}')
+    T_ERR[$k]=$(( ${T_ERR[$k]:-0} + $(kv "$RES" non200) + $(kv "$RES" gql_errors) + $(kv "$RES" sock_err) ))
+    T_PT[$k]=$(( ${T_PT[$k]:-0} + p1 - p0 ))
+    T_DT[$k]=$(( ${T_DT[$k]:-0} + $(db_delta "$OUT/db-ticks-0" "$OUT/db-ticks-run" "$OUT/db-ticks-1") ))
+    T_HB[$k]=$(( ${T_HB[$k]:-0} + hb1 - hb0 )); T_HT[$k]=$(( ${T_HT[$k]:-0} + ht1 - ht0 ))
+    T_P50S[$k]+="$(kv "$RES" p50_ms) "; T_P99S[$k]+="$(kv "$RES" p99_ms) "
+    ROUND_RPS[$k.$r]=$(kv "$RES" rps)
+    log "$q $s round $r: $RES"
+  fi
+  case "$MUTATING" in *" $q "*) cleanup_mutations;; esac
+}
+
+median() { tr ' ' '\n' <<<"$1" | awk 'NF' | sort -g | awk '{a[NR]=$1} END{if (NR) print a[int((NR + 1) / 2)]}'; }
+
+# The table's figures for one (query, server) from its rounds' totals:
+# req/s over all of its seconds, the median round's p50 and p99, CPU and
+# CPU per request over all of its requests.
+graphql_totals() { # query server
+  local k=$1.$2 hz
+  [ -n "${T_REQ[$k]:-}" ] || return 0
+  hz=$(getconf CLK_TCK)
+  R_RPS[$k]=$(awk -v n="${T_REQ[$k]}" -v t="${T_SECS[$k]}" 'BEGIN{printf "%.1f", n / t}')
+  R_P50[$k]=$(median "${T_P50S[$k]}"); R_P99[$k]=$(median "${T_P99S[$k]}")
+  R_ERR[$k]=${T_ERR[$k]}
+  R_CPU[$k]=$(awk -v p="${T_PT[$k]}" -v hz="$hz" -v t="${T_SECS[$k]}" 'BEGIN{printf "%.0f", 100 * p / hz / t}')
+  R_HOST[$k]=$(awk -v b="${T_HB[$k]}" -v t="${T_HT[$k]}" 'BEGIN{printf "%.0f", 100 * b / t}')
+  R_SUS[$k]=$(us_per "${T_PT[$k]}" "${T_REQ[$k]}"); R_DUS[$k]=$(us_per "${T_DT[$k]}" "${T_REQ[$k]}")
+  R_HUS[$k]=$(us_per "${T_HB[$k]}" "${T_REQ[$k]}")
+}
+
+# One query: warm-ups, then ROUNDS rounds of ours, PostGraphile and pgbench
+# (DURATION / ROUNDS seconds each, back to back), so every ratio compares
+# runs seconds apart and a drift of the machine's speed lands on all three.
+run_query() { # query
+  local q=$1 r s secs
+  secs=$(( DURATION / ROUNDS )); [ "$secs" -ge 1 ] || secs=1
+  warm_up "$q"
+  pgbench_warm_up "$q"
+  for r in $(seq "$ROUNDS"); do
+    for s in "${SERVERS[@]}"; do graphql_round "$q" "$s" "$r" "$secs"; done
+    pgbench_round "$q" "$r" "$secs"
+  done
+  for s in "${SERVERS[@]}"; do graphql_totals "$q" "$s"; done
+  pgbench_totals "$q"
 }
 
 record_rss() {
@@ -323,31 +368,48 @@ pgbench_run() { # query seconds [extra args...]
     -D user="$BENCH_USER" -D orgs="$SEED_ORGS" -D campaigns="$SEED_CAMPAIGNS" "$@" "${scripts[@]}" "$APP_URL"
 }
 
-run_pgbench() { # query
+declare -A P_TX P_SECS P_HB P_ERR
+
+pgbench_warm_up() { # query
+  [ "$PGBENCH" = 1 ] && [ "$WARMUP" -gt 0 ] || return 0
+  pgbench_run "$1" "$WARMUP" >/dev/null 2>&1 || true
+  case "$MUTATING" in *" $1 "*) cleanup_mutations;; esac
+  rm -f "$OUT/pgbench/log-$1".*
+}
+
+pgbench_round() { # query round seconds
   [ "$PGBENCH" = 1 ] || return 0
-  local q=$1 f pct hb0 ht0 hb1 ht1
-  f="$OUT/pgbench-$q.txt"
-  if [ "$WARMUP" -gt 0 ]; then pgbench_run "$q" "$WARMUP" >/dev/null 2>&1 || true; fi
-  case "$MUTATING" in *" $q "*) cleanup_mutations;; esac
-  log "$q pgbench: ${DURATION}s, $PGBENCH_CLIENTS clients, -M prepared, as cs_app"
-  rm -f "$OUT/pgbench/log-$q".*
+  local q=$1 r=$2 secs=$3 f hb0 ht0 hb1 ht1
+  f="$OUT/pgbench-$q-$r.txt"
+  log "$q pgbench: round $r, ${secs}s, $PGBENCH_CLIENTS clients, -M prepared, as cs_app"
   read -r hb0 ht0 < <(host_ticks)
-  if ! pgbench_run "$q" "$DURATION" -l --sampling-rate=0.2 --log-prefix="$OUT/pgbench/log-$q" >"$f" 2>&1; then
-    FAILED+=("$q pgbench: $(tail -3 "$f" | tr '\n' ' ')")
+  if ! pgbench_run "$q" "$secs" -l --sampling-rate=0.2 --log-prefix="$OUT/pgbench/log-$q-$r" >"$f" 2>&1; then
+    FAILED+=("$q pgbench round $r: $(tail -3 "$f" | tr '\n' ' ')")
     return 0
   fi
   read -r hb1 ht1 < <(host_ticks)
-  R_RPS[$q.pgbench]=$(awk '/^tps = /{printf "%.1f", $3}' "$f")
-  R_HUS[$q.pgbench]=$(us_per $((hb1 - hb0)) "$(awk -F': ' '/^number of transactions actually processed/{split($2, a, "/"); print a[1]}' "$f")")
-  R_ERR[$q.pgbench]=$(awk '/^number of failed transactions/{print $5; exit}' "$f")
-  # per-transaction log, field 3 = latency in microseconds (20 % sample)
-  pct=$(cat "$OUT/pgbench/log-$q".* | awk '{print $3}' | sort -n | awk '{a[NR]=$1} END{if(NR==0){print "- -"; exit}
+  P_TX[$q]=$(( ${P_TX[$q]:-0} + $(awk -F': ' '/^number of transactions actually processed/{split($2, a, "/"); print a[1]}' "$f") ))
+  P_SECS[$q]=$(awk -v a="${P_SECS[$q]:-0}" -v b="$secs" 'BEGIN{print a + b}')
+  P_HB[$q]=$(( ${P_HB[$q]:-0} + hb1 - hb0 ))
+  P_ERR[$q]=$(( ${P_ERR[$q]:-0} + $(awk '/^number of failed transactions/{print $5; exit}' "$f") ))
+  ROUND_RPS[$q.pgbench.$r]=$(awk '/^tps = /{printf "%.1f", $3}' "$f")
+  log "$q pgbench round $r: tps ${ROUND_RPS[$q.pgbench.$r]}"
+  case "$MUTATING" in *" $q "*) cleanup_mutations;; esac
+}
+
+pgbench_totals() { # query
+  [ "$PGBENCH" = 1 ] && [ -n "${P_TX[$1]:-}" ] || return 0
+  local q=$1 pct
+  R_RPS[$q.pgbench]=$(awk -v n="${P_TX[$q]}" -v t="${P_SECS[$q]}" 'BEGIN{printf "%.1f", n / t}')
+  R_HUS[$q.pgbench]=$(us_per "${P_HB[$q]}" "${P_TX[$q]}")
+  R_ERR[$q.pgbench]=${P_ERR[$q]}
+  # per-transaction logs of every round, field 3 = latency in microseconds (20 % sample)
+  pct=$(cat "$OUT/pgbench/log-$q"-* | awk '{print $3}' | sort -n | awk '{a[NR]=$1} END{if(NR==0){print "- -"; exit}
     i=int(NR*0.50); if(i<1)i=1; j=int(NR*0.99); if(j<1)j=1; printf "%.2f %.2f", a[i]/1000, a[j]/1000}')
   R_P50[$q.pgbench]=${pct% *}; R_P99[$q.pgbench]=${pct#* }
-  rm -f "$OUT/pgbench/log-$q".*
+  rm -f "$OUT/pgbench/log-$q"-*
   [ "${R_ERR[$q.pgbench]:-0}" = 0 ] || FAILED+=("$q pgbench: ${R_ERR[$q.pgbench]} failed transactions")
   log "$q pgbench: tps ${R_RPS[$q.pgbench]}, p50 ${R_P50[$q.pgbench]} ms, p99 ${R_P99[$q.pgbench]} ms"
-  case "$MUTATING" in *" $q "*) cleanup_mutations;; esac
 }
 
 # ---------------------------------------------------------------- report
@@ -370,7 +432,7 @@ report() {
   {
     echo "Campaign API benchmark, $(date -u '+%Y-%m-%d %H:%M UTC'), commit $(git -C "$ROOT" rev-parse --short HEAD)$(git -C "$ROOT" diff --quiet HEAD -- api migration entity 2>/dev/null || echo '+changes')"
     echo "host: $(nproc) cores, $(awk '/MemTotal/{printf "%.0f GiB", $2/1048576}' /proc/meminfo), load before the run: $LOAD_BEFORE"
-    echo "data: $DATASET; wrk ${DURATION}s after ${WARMUP}s warm-up, $CONNS connections, $THREADS threads; pool $POOL per server$([ "$PGBENCH" = 1 ] && echo "; pgbench $PGBENCH_CLIENTS clients")"
+    echo "data: $DATASET; wrk ${DURATION}s after ${WARMUP}s warm-up, in $ROUNDS rounds taken in turn with the other server(s), $CONNS connections, $THREADS threads; pool $POOL per server$([ "$PGBENCH" = 1 ] && echo "; pgbench $PGBENCH_CLIENTS clients")"
     echo
     local names=("query" "ours req/s" "p50 ms" "p99 ms" "cpu%" "SQL")
     [ "$SKIP_PEER" = 1 ] || names+=("PostGraphile req/s" "p50 ms" "p99 ms" "cpu%" "ours/PG")
@@ -390,7 +452,18 @@ report() {
     local mem="peak RSS (VmHWM): ours ${RSS[ours]:--} MiB"
     [ "$SKIP_PEER" = 1 ] || mem+=", PostGraphile ${RSS[postgraphile]:--} MiB"
     echo "$mem"
-    echo "cpu% = the server process's CPU during its run (200% = both cores); SQL = X-Db-Statements of one request"
+    echo "req/s over all rounds; p50, p99 of the median round; cpu% = the server process's CPU during its runs (200% = both cores); SQL = X-Db-Statements of one request"
+    echo
+    echo "ratios round by round (ours over each, the runs of one round seconds apart):"
+    for q in $QUERIES; do
+      local line="  $(query_name "$q"):" r
+      for r in $(seq "$ROUNDS"); do
+        line+=" [$r]"
+        [ "$SKIP_PEER" = 1 ] || line+=" PG $(ratio "${ROUND_RPS[$q.ours.$r]:-}" "${ROUND_RPS[$q.postgraphile.$r]:-}")"
+        [ "$PGBENCH" = 1 ] && line+=" pgbench $(ratio "${ROUND_RPS[$q.ours.$r]:-}" "${ROUND_RPS[$q.pgbench.$r]:-}")"
+      done
+      echo "$line"
+    done
     echo
     echo "CPU per request, µs: the server process, the database backends, the whole host (wrk and kernel included)"
     {
@@ -438,11 +511,8 @@ start_servers
 run_checks
 count_statements
 [ "$PGBENCH" != 1 ] || q2_scripts
-# Each query's three measurements back to back (ours, PostGraphile,
-# pgbench), so a ratio compares runs minutes apart, not a quarter-hour.
 for q in $QUERIES; do
-  run_graphql "$q"
-  run_pgbench "$q"
+  run_query "$q"
 done
 record_rss
 stop_started
