@@ -39,7 +39,7 @@
 #   QUERIES ["q1 q2 q3 q4"]   SKIP_PEER [0]   SKIP_SEED [0]   PGBENCH [1]
 #   SEED_ORGS [100] SEED_CAMPAIGNS [200]   BENCH_DB [cs_bench]
 #   POOL [10]            database connections of each server (the same for both)
-#   PGBENCH_CLIENTS [$CONNS] PGBENCH_JOBS [2]
+#   PGBENCH_CLIENTS [$CONNS] PGBENCH_JOBS [2] Q2_ORGS [$PGBENCH_CLIENTS] (orgs of Q2's pgbench scripts)
 #   VERIFY_JWT [1]       PostGraphile verifies the Bearer token too
 #   BIN                  a campaign-studio binary (default: the release build)
 #   PEER_DIR [$HOME/.cache/campaign-studio/bench-peer]
@@ -49,7 +49,7 @@ source "$ROOT/scripts/bench/common.sh"
 : "${DURATION:=30}" "${WARMUP:=5}" "${CONNS:=32}" "${THREADS:=2}" "${ROUNDS:=3}"
 : "${QUERIES:=q1 q2 q3 q4}" "${SKIP_PEER:=0}" "${SKIP_SEED:=0}" "${PGBENCH:=1}"
 : "${SEED_ORGS:=100}" "${SEED_CAMPAIGNS:=200}" "${BENCH_DB:=cs_bench}" "${POOL:=10}"
-: "${PGBENCH_CLIENTS:=$CONNS}" "${PGBENCH_JOBS:=2}" "${VERIFY_JWT:=1}"
+: "${PGBENCH_CLIENTS:=$CONNS}" "${PGBENCH_JOBS:=2}" "${VERIFY_JWT:=1}" "${Q2_ORGS:=$PGBENCH_CLIENTS}"
 : "${PEER_DIR:=$HOME/.cache/campaign-studio/bench-peer}"
 NODE_PKG_VERSION=22.23.3
 POSTGRAPHILE_VERSION=5.1.5
@@ -339,7 +339,9 @@ record_rss() {
 
 # ---------------------------------------------------------------- pgbench
 
-q2_scripts() { # one pgbench script per org (at most 100): the arrays our server binds
+# One pgbench script per org, for Q2_ORGS orgs (one per client, see
+# pgbench_q2): the arrays our server binds.
+q2_scripts() {
   mkdir -p "$OUT/pgbench"
   db_psql -F '|' -c "
     SELECT o.id,
@@ -349,23 +351,46 @@ q2_scripts() { # one pgbench script per org (at most 100): the arrays our server
         (SELECT a.id, a.campaign_id, row_number() OVER (PARTITION BY a.campaign_id ORDER BY a.created_at, a.id) rn
            FROM angles a WHERE a.org_id = o.id AND a.campaign_id IN
              (SELECT id FROM campaigns WHERE org_id = o.id ORDER BY created_at, id LIMIT 21)) x WHERE x.rn <= 6)
-    FROM orgs o ORDER BY o.id LIMIT 100" >"$OUT/pgbench/q2-arrays.txt"
+    FROM orgs o ORDER BY o.id LIMIT $Q2_ORGS" >"$OUT/pgbench/q2-arrays.txt"
   local i=0 org cids aids
   Q2_ARGS=()
   while IFS='|' read -r org cids aids; do
     i=$((i + 1))
     sed -e "s/@ORG@/$org/g" -e "s/@CAMPAIGN_IDS@/$cids/" -e "s/@ANGLE_IDS@/$aids/" "$BENCH/pgbench/q2.sql.in" >"$OUT/pgbench/q2-$i.sql"
-    Q2_ARGS+=(-f "$OUT/pgbench/q2-$i.sql")
+    Q2_ARGS+=("$OUT/pgbench/q2-$i.sql")
   done <"$OUT/pgbench/q2-arrays.txt"
 }
 
 pgbench_run() { # query seconds [extra args...]
   local q=$1 secs=$2
   shift 2
-  local scripts=()
-  if [ "$q" = q2 ]; then scripts=("${Q2_ARGS[@]}"); else scripts=(-f "$BENCH/pgbench/$q.sql"); fi
+  if [ "$q" = q2 ]; then pgbench_q2 "$secs" "$@"; return; fi
   "$PGBENCH_BIN" -n -M prepared -c "$PGBENCH_CLIENTS" -j "$PGBENCH_JOBS" -T "$secs" \
-    -D user="$BENCH_USER" -D orgs="$SEED_ORGS" -D campaigns="$SEED_CAMPAIGNS" "$@" "${scripts[@]}" "$APP_URL"
+    -D user="$BENCH_USER" -D orgs="$SEED_ORGS" -D campaigns="$SEED_CAMPAIGNS" "$@" -f "$BENCH/pgbench/$q.sql" "$APP_URL"
+}
+
+# Q2's ceiling: one pgbench of one client per org script, all at once, so
+# that each client prepares its three statements once, as each of our
+# server's connections does (one pgbench of many clients would prepare
+# every script's statements on every client). Prints the summary lines the
+# callers read, summed.
+pgbench_q2() { # seconds [extra args...]
+  local secs=$1 i pids=() n=${#Q2_ARGS[@]} out="$OUT/pgbench/q2-run"
+  shift
+  for i in $(seq 0 $((PGBENCH_CLIENTS - 1))); do
+    "$PGBENCH_BIN" -n -M prepared -c 1 -j 1 -T "$secs" -D user="$BENCH_USER" "$@" \
+      -f "${Q2_ARGS[$(( i % n ))]}" "$APP_URL" >"$out.$i" 2>&1 &
+    pids+=($!)
+  done
+  local rc=0
+  for i in "${pids[@]}"; do wait "$i" || rc=1; done
+  cat "$out".* | awk -v secs="$secs" '
+    /^number of transactions actually processed/ { split($NF, a, "/"); tx += a[1] }
+    /^number of failed transactions/ { failed += $5 }
+    END { printf "number of transactions actually processed: %d/%d\nnumber of failed transactions: %d (0.000%%)\ntps = %.6f (without initial connection time)\n", tx, tx, failed, tx / secs }'
+  [ "$rc" = 0 ] || { tail -3 "$out".* >&2; }
+  rm -f "$out".*
+  return "$rc"
 }
 
 declare -A P_TX P_SECS P_HB P_ERR
