@@ -38,11 +38,7 @@ query($first: Int, $after: String, $last: Int, $before: String, $order: Campaign
 }";
 
 async fn direct_count(app: &TestApp) -> u64 {
-    let text = app.metrics().await;
-    text.lines()
-        .find_map(|l| l.strip_prefix("graphql_direct_connections_total "))
-        .and_then(|n| n.trim().parse().ok())
-        .unwrap_or_else(|| panic!("no direct counter in {text}"))
+    app.counter("graphql_direct_connections_total").await
 }
 
 /// Runs `query` and reports whether it was built directly.

@@ -122,11 +122,7 @@ impl Types {
                         .into_iter()
                         .map(|f| {
                             let f = f.node;
-                            let args = f
-                                .arguments
-                                .into_iter()
-                                .map(|a| (a.node.name.node.to_string(), a.node.ty.node))
-                                .collect();
+                            let args = arg_types(f.arguments);
                             let returns = named(&f.ty.node).to_string();
                             (f.name.node.to_string(), Field { args, returns })
                         })
@@ -135,12 +131,7 @@ impl Types {
                 }
                 TypeSystemDefinition::Directive(d) => {
                     let d = d.node;
-                    let args = d
-                        .arguments
-                        .into_iter()
-                        .map(|a| (a.node.name.node.to_string(), a.node.ty.node))
-                        .collect();
-                    types.directives.insert(d.name.node.to_string(), args);
+                    types.directives.insert(d.name.node.to_string(), arg_types(d.arguments));
                 }
             }
         }
@@ -302,6 +293,14 @@ impl Types {
             },
         }
     }
+}
+
+fn arg_types(
+    args: Vec<async_graphql::Positioned<async_graphql::parser::types::InputValueDefinition>>,
+) -> HashMap<String, Type> {
+    args.into_iter()
+        .map(|a| (a.node.name.node.to_string(), a.node.ty.node))
+        .collect()
 }
 
 fn named(ty: &Type) -> &str {

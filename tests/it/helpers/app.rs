@@ -114,6 +114,15 @@ impl TestApp {
         resp.text().await.expect("metrics body")
     }
 
+    /// A counter of `/metrics` (a line `name value`).
+    pub async fn counter(&self, name: &str) -> u64 {
+        let text = self.metrics().await;
+        text.lines()
+            .find_map(|l| l.strip_prefix(name)?.strip_prefix(' '))
+            .and_then(|n| n.trim().parse().ok())
+            .unwrap_or_else(|| panic!("no counter {name} in {text}"))
+    }
+
     /// POST /graphql and return the JSON body.
     pub async fn gql(&self, caller: &Caller, query: &str, variables: Value) -> Value {
         let resp = caller
