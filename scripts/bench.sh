@@ -399,7 +399,6 @@ pgbench_warm_up() { # query
   [ "$PGBENCH" = 1 ] && [ "$WARMUP" -gt 0 ] || return 0
   pgbench_run "$1" "$WARMUP" >/dev/null 2>&1 || true
   case "$MUTATING" in *" $1 "*) cleanup_mutations;; esac
-  rm -f "$OUT/pgbench/log-$1".*
 }
 
 pgbench_round() { # query round seconds

@@ -37,6 +37,10 @@ pub struct Claims {
     pub aud: serde_json::Value,
 }
 
+fn invalid_token() -> AppError {
+    AppError::unauthenticated("invalid or expired token")
+}
+
 /// `exp` and `nbf` hold at `now`, with the same leeway and comparisons as
 /// the library's validation.
 fn in_time(claims: &Claims, now: i64) -> bool {
@@ -125,7 +129,7 @@ impl JwtVerifier {
             if let Ok(mut m) = self.verified.lock() {
                 m.remove(token);
             }
-            return Err(AppError::unauthenticated("invalid or expired token"));
+            return Err(invalid_token());
         }
         let claims = Arc::new(self.verify_uncached(token)?);
         // The library checked the window against its own clock; ours must
@@ -144,13 +148,12 @@ impl JwtVerifier {
     }
 
     fn verify_uncached(&self, token: &str) -> Result<Claims, AppError> {
-        let invalid = || AppError::unauthenticated("invalid or expired token");
-        let header = decode_header(token).map_err(|_| invalid())?;
+        let header = decode_header(token).map_err(|_| invalid_token())?;
         let claims = match header.alg {
             Algorithm::HS256 => {
-                let (key, _) = self.hs.as_ref().ok_or_else(invalid)?;
+                let (key, _) = self.hs.as_ref().ok_or_else(invalid_token)?;
                 decode::<Claims>(token, key, &self.validation(Algorithm::HS256))
-                    .map_err(|_| invalid())?
+                    .map_err(|_| invalid_token())?
                     .claims
             }
             Algorithm::RS256 => {
@@ -158,15 +161,15 @@ impl JwtVerifier {
                     Some(kid) => self.rs.iter().find(|(k, _)| k.as_deref() == Some(kid.as_str())),
                     None => self.rs.first(),
                 };
-                let (_, key) = key.ok_or_else(invalid)?;
+                let (_, key) = key.ok_or_else(invalid_token)?;
                 decode::<Claims>(token, key, &self.validation(Algorithm::RS256))
-                    .map_err(|_| invalid())?
+                    .map_err(|_| invalid_token())?
                     .claims
             }
-            _ => return Err(invalid()),
+            _ => return Err(invalid_token()),
         };
         if claims.sub.trim().is_empty() || claims.sub.len() > 255 {
-            return Err(invalid());
+            return Err(invalid_token());
         }
         match claims.email.as_deref() {
             Some(email) if crate::domain::Email::parse(email).is_ok() => Ok(claims),

@@ -76,30 +76,32 @@ impl Documents {
     /// `req`'s parsed document (a kept one, or parsed now and kept), and
     /// what is kept of it (nothing for queries too long to keep).
     pub fn parse<'r>(&self, req: &'r mut Request) -> Result<(&'r ExecutableDocument, Option<Arc<Kept>>), ServerError> {
-        let mut entry = None;
-        if req.query.len() <= MAX_QUERY_LEN {
-            let kept = self.parsed.lock().ok().and_then(|m| m.get(&req.query).cloned());
-            match kept {
-                Some(k) => {
-                    req.set_parsed_query(k.doc.clone());
-                    entry = Some(k);
-                }
-                None => {
-                    let k = Arc::new(Kept {
-                        doc: req.parsed_query()?.clone(),
-                        validated: Mutex::new(Vec::new()),
-                    });
-                    if let Ok(mut m) = self.parsed.lock() {
-                        if m.len() >= MAX_ENTRIES {
-                            m.clear();
-                        }
-                        m.insert(req.query.clone(), k.clone());
-                    }
-                    entry = Some(k);
-                }
-            }
+        let kept = if req.query.len() <= MAX_QUERY_LEN {
+            Some(self.keep(req)?)
+        } else {
+            None
+        };
+        Ok((req.parsed_query()?, kept))
+    }
+
+    /// The kept entry of `req`'s text, its document set on `req`; parsed
+    /// and kept now if new.
+    fn keep(&self, req: &mut Request) -> Result<Arc<Kept>, ServerError> {
+        if let Some(k) = self.parsed.lock().ok().and_then(|m| m.get(&req.query).cloned()) {
+            req.set_parsed_query(k.doc.clone());
+            return Ok(k);
         }
-        Ok((req.parsed_query()?, entry))
+        let k = Arc::new(Kept {
+            doc: req.parsed_query()?.clone(),
+            validated: Mutex::new(Vec::new()),
+        });
+        if let Ok(mut m) = self.parsed.lock() {
+            if m.len() >= MAX_ENTRIES {
+                m.clear();
+            }
+            m.insert(req.query.clone(), k.clone());
+        }
+        Ok(k)
     }
 }
 

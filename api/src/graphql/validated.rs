@@ -24,13 +24,12 @@ use async_graphql_value::Value as Written;
 use std::collections::{HashMap, HashSet};
 
 /// A variable used where a value of `ty` is expected.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug)]
 pub struct Usage {
     var: Name,
     ty: Type,
 }
 
-#[derive(Default)]
 struct Field {
     args: HashMap<String, Type>,
     /// The named type the field returns.
