@@ -20,6 +20,7 @@ mod m20261122_000004_create_jobs;
 mod m20261122_000005_create_assets;
 mod m20261122_000006_create_leads;
 mod m20261129_000007_history_names_its_actor;
+mod m20261202_000008_enter_without_perform;
 pub mod rls;
 
 pub use rls::{APP_GRANTS, grant_app_role};
@@ -37,6 +38,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000005_create_assets::Migration),
             Box::new(m20261122_000006_create_leads::Migration),
             Box::new(m20261129_000007_history_names_its_actor::Migration),
+            Box::new(m20261202_000008_enter_without_perform::Migration),
         ]
     }
 }
@@ -52,6 +54,7 @@ pub const SOURCES: &[&str] = &[
     include_str!("m20261122_000005_create_assets.rs"),
     include_str!("m20261122_000006_create_leads.rs"),
     include_str!("m20261129_000007_history_names_its_actor.rs"),
+    include_str!("m20261202_000008_enter_without_perform.rs"),
 ];
 
 /// Runs a batch of SQL statements (simple protocol, so several per string).
