@@ -10,6 +10,43 @@ pub(crate) struct Migration;
 
 const ROLE_CHECK: &str = "CHECK (role IN ('OWNER', 'ADMIN', 'EDITOR', 'VIEWER'))";
 
+/// The functions that enter a tenant, as first written (migration 8 sets
+/// their settings by assignment; its `down` brings these back).
+pub(crate) const ENTER_FUNCTIONS: &str = r#"
+-- Enters the context of a signed-in user, and of an org if they are a member
+-- of it, in one round trip. Returns the member's role, or NULL (then
+-- app.org_id stays unset). SECURITY INVOKER: every read below is under RLS.
+CREATE OR REPLACE FUNCTION cs_enter_user(p_user uuid, p_org uuid) RETURNS text
+LANGUAGE plpgsql VOLATILE AS $$
+DECLARE v_role text;
+BEGIN
+  PERFORM set_config('app.user_id', p_user::text, true);
+  IF p_org IS NULL THEN
+    RETURN NULL;
+  END IF;
+  SELECT m.role INTO v_role FROM memberships m WHERE m.user_id = p_user AND m.org_id = p_org;
+  IF v_role IS NOT NULL THEN
+    PERFORM set_config('app.org_id', p_org::text, true);
+  END IF;
+  RETURN v_role;
+END $$;
+
+-- Enters the org of an API key found by its hash; refuses revoked keys.
+-- (lastUsedAt is written after the request, so a failed request still counts.)
+CREATE OR REPLACE FUNCTION cs_enter_api_key(p_hash text, OUT key_id uuid, OUT org_id uuid, OUT role text)
+LANGUAGE plpgsql VOLATILE AS $$
+BEGIN
+  PERFORM set_config('app.api_key_hash', p_hash, true);
+  SELECT k.id, k.org_id, k.role INTO key_id, org_id, role
+    FROM api_keys k WHERE k.key_hash = p_hash AND k.revoked_at IS NULL;
+  PERFORM set_config('app.api_key_hash', '', true);
+  IF key_id IS NOT NULL THEN
+    PERFORM set_config('app.org_id', org_id::text, true);
+    PERFORM set_config('app.api_key_id', key_id::text, true);
+  END IF;
+END $$;
+"#;
+
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
@@ -166,39 +203,7 @@ CREATE POLICY idempotency_keys_update ON idempotency_keys FOR UPDATE USING (
 CREATE POLICY idempotency_keys_delete ON idempotency_keys FOR DELETE USING (
   org_id = {CURRENT_ORG} OR (org_id IS NULL AND user_id = {CURRENT_USER}));
 
--- Enters the context of a signed-in user, and of an org if they are a member
--- of it, in one round trip. Returns the member's role, or NULL (then
--- app.org_id stays unset). SECURITY INVOKER: every read below is under RLS.
-CREATE FUNCTION cs_enter_user(p_user uuid, p_org uuid) RETURNS text
-LANGUAGE plpgsql VOLATILE AS $$
-DECLARE v_role text;
-BEGIN
-  PERFORM set_config('app.user_id', p_user::text, true);
-  IF p_org IS NULL THEN
-    RETURN NULL;
-  END IF;
-  SELECT m.role INTO v_role FROM memberships m WHERE m.user_id = p_user AND m.org_id = p_org;
-  IF v_role IS NOT NULL THEN
-    PERFORM set_config('app.org_id', p_org::text, true);
-  END IF;
-  RETURN v_role;
-END $$;
-
--- Enters the org of an API key found by its hash; refuses revoked keys.
--- (lastUsedAt is written after the request, so a failed request still counts.)
-CREATE FUNCTION cs_enter_api_key(p_hash text, OUT key_id uuid, OUT org_id uuid, OUT role text)
-LANGUAGE plpgsql VOLATILE AS $$
-BEGIN
-  PERFORM set_config('app.api_key_hash', p_hash, true);
-  SELECT k.id, k.org_id, k.role INTO key_id, org_id, role
-    FROM api_keys k WHERE k.key_hash = p_hash AND k.revoked_at IS NULL;
-  PERFORM set_config('app.api_key_hash', '', true);
-  IF key_id IS NOT NULL THEN
-    PERFORM set_config('app.org_id', org_id::text, true);
-    PERFORM set_config('app.api_key_id', key_id::text, true);
-  END IF;
-END $$;
-
+{ENTER_FUNCTIONS}
 -- Finds or creates (just in time) the user of a token's subject; claims a
 -- user an admin added by email before the person ever signed in.
 CREATE FUNCTION cs_jit_user(p_subject text, p_email text, p_name text) RETURNS uuid

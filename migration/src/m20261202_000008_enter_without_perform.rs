@@ -44,36 +44,6 @@ BEGIN
 END $$;
 "#;
 
-const ENTER_BY_PERFORM: &str = r#"
-CREATE OR REPLACE FUNCTION cs_enter_user(p_user uuid, p_org uuid) RETURNS text
-LANGUAGE plpgsql VOLATILE AS $$
-DECLARE v_role text;
-BEGIN
-  PERFORM set_config('app.user_id', p_user::text, true);
-  IF p_org IS NULL THEN
-    RETURN NULL;
-  END IF;
-  SELECT m.role INTO v_role FROM memberships m WHERE m.user_id = p_user AND m.org_id = p_org;
-  IF v_role IS NOT NULL THEN
-    PERFORM set_config('app.org_id', p_org::text, true);
-  END IF;
-  RETURN v_role;
-END $$;
-
-CREATE OR REPLACE FUNCTION cs_enter_api_key(p_hash text, OUT key_id uuid, OUT org_id uuid, OUT role text)
-LANGUAGE plpgsql VOLATILE AS $$
-BEGIN
-  PERFORM set_config('app.api_key_hash', p_hash, true);
-  SELECT k.id, k.org_id, k.role INTO key_id, org_id, role
-    FROM api_keys k WHERE k.key_hash = p_hash AND k.revoked_at IS NULL;
-  PERFORM set_config('app.api_key_hash', '', true);
-  IF key_id IS NOT NULL THEN
-    PERFORM set_config('app.org_id', org_id::text, true);
-    PERFORM set_config('app.api_key_id', key_id::text, true);
-  END IF;
-END $$;
-"#;
-
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
@@ -81,6 +51,6 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        exec(manager, ENTER_BY_PERFORM).await
+        exec(manager, crate::m20261122_000001_create_tenancy::ENTER_FUNCTIONS).await
     }
 }
