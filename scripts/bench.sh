@@ -205,10 +205,10 @@ count_statements() {
 
 # ---------------------------------------------------------------- load
 
-wrk_run() { # server query seconds outfile
-  local s=$1 q=$2 secs=$3 url="URL_$1"
-  BENCH_BODY="$OUT/bodies/$s/$q.json" BENCH_IDS="$OUT/ids.txt" BENCH_TOKEN="$TOKEN" BENCH_PATH=/graphql \
-    wrk -t"$THREADS" -c"$CONNS" -d"${secs}s" --timeout 10s -s "$BENCH/gql.lua" "${!url%/graphql}" >"$4" 2>&1 || true
+wrk_run() { # server query seconds outfile (wrk's own CPU seconds, user and system, into outfile.cpu)
+  local s=$1 q=$2 secs=$3 url="URL_$1" TIMEFORMAT='%3U %3S'
+  { time BENCH_BODY="$OUT/bodies/$s/$q.json" BENCH_IDS="$OUT/ids.txt" BENCH_TOKEN="$TOKEN" BENCH_PATH=/graphql \
+    wrk -t"$THREADS" -c"$CONNS" -d"${secs}s" --timeout 10s -s "$BENCH/gql.lua" "${!url%/graphql}" >"$4" 2>&1; } 2>"$4.cpu" || true
 }
 
 kv() { tr ' ' '\n' <<<"$1" | awk -F= -v k="$2" '$1==k{print $2}'; }
@@ -230,8 +230,12 @@ check_result() { # label file -> sets RES (RESULT line); records failures
 # "pid ticks" of each Postgres backend serving $BENCH_DB (both servers'
 # pools; only the one under load is busy).
 db_snapshot() {
-  local p
-  for p in $(pgrep -f "^postgres: .* $BENCH_DB " || true); do echo "$p $(proc_ticks "$p")"; done
+  local pids
+  pids=$(pgrep -d ' ' -f "^postgres: .* $BENCH_DB " || true)
+  [ -n "$pids" ] || return 0
+  # One reader for all of them: this runs twice a second beside the load,
+  # on the same two cores. (A backend gone meanwhile is skipped.)
+  (cd /proc && awk '{print $1, $14 + $15}' $(printf '%s/stat ' $pids) 2>/dev/null) || true
 }
 
 # Snapshots the backends every half second until killed (into $1). A
@@ -256,7 +260,7 @@ us_per() { # ticks requests -> microseconds of CPU per request
 }
 
 # Totals of each (query, server) over its rounds, summed by the rounds.
-declare -A T_REQ T_SECS T_ERR T_PT T_DT T_HB T_HT T_P50S T_P99S ROUND_RPS
+declare -A T_REQ T_SECS T_ERR T_PT T_DT T_WT T_HB T_HT T_P50S T_P99S ROUND_RPS
 
 warm_up() { # query: each server once, not measured
   local q=$1 s
@@ -287,6 +291,7 @@ graphql_round() { # query server round seconds
     T_ERR[$k]=$(( ${T_ERR[$k]:-0} + $(kv "$RES" non200) + $(kv "$RES" gql_errors) + $(kv "$RES" sock_err) ))
     T_PT[$k]=$(( ${T_PT[$k]:-0} + p1 - p0 ))
     T_DT[$k]=$(( ${T_DT[$k]:-0} + $(db_delta "$OUT/db-ticks-0" "$OUT/db-ticks-run" "$OUT/db-ticks-1") ))
+    T_WT[$k]=$(( ${T_WT[$k]:-0} + $(awk -v hz="$(getconf CLK_TCK)" 'NF == 2 {t = ($1 + $2) * hz} END {printf "%d", t}' "$f.cpu") ))
     T_HB[$k]=$(( ${T_HB[$k]:-0} + hb1 - hb0 )); T_HT[$k]=$(( ${T_HT[$k]:-0} + ht1 - ht0 ))
     T_P50S[$k]+="$(kv "$RES" p50_ms) "; T_P99S[$k]+="$(kv "$RES" p99_ms) "
     ROUND_RPS[$k.$r]=$(kv "$RES" rps)
@@ -310,7 +315,7 @@ graphql_totals() { # query server
   R_CPU[$k]=$(awk -v p="${T_PT[$k]}" -v hz="$hz" -v t="${T_SECS[$k]}" 'BEGIN{printf "%.0f", 100 * p / hz / t}')
   R_HOST[$k]=$(awk -v b="${T_HB[$k]}" -v t="${T_HT[$k]}" 'BEGIN{printf "%.0f", 100 * b / t}')
   R_SUS[$k]=$(us_per "${T_PT[$k]}" "${T_REQ[$k]}"); R_DUS[$k]=$(us_per "${T_DT[$k]}" "${T_REQ[$k]}")
-  R_HUS[$k]=$(us_per "${T_HB[$k]}" "${T_REQ[$k]}")
+  R_HUS[$k]=$(us_per "${T_HB[$k]}" "${T_REQ[$k]}"); R_WUS[$k]=$(us_per "${T_WT[$k]}" "${T_REQ[$k]}")
 }
 
 # One query: warm-ups, then ROUNDS rounds of ours, PostGraphile and pgbench
@@ -443,13 +448,13 @@ ratio() { awk -v a="${1:-}" -v b="${2:-}" 'BEGIN{ if (a == "" || b == "" || b + 
 report() {
   local txt="$ROOT/results/bench-$STAMP.txt" tsv="$ROOT/results/bench-$STAMP.tsv" q s
   {
-    printf 'query\tserver\treq_s\tp50_ms\tp99_ms\terrors\tserver_cpu_pct\thost_cpu_pct\tsql_statements\tserver_us\tdb_us\thost_us\n'
+    printf 'query\tserver\treq_s\tp50_ms\tp99_ms\terrors\tserver_cpu_pct\thost_cpu_pct\tsql_statements\tserver_us\tdb_us\thost_us\twrk_us\n'
     for q in $QUERIES; do
       for s in "${SERVERS[@]}" pgbench; do
         [ -n "${R_RPS[$q.$s]:-}" ] || continue
-        printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$q" "$s" "${R_RPS[$q.$s]}" "${R_P50[$q.$s]}" "${R_P99[$q.$s]}" \
+        printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$q" "$s" "${R_RPS[$q.$s]}" "${R_P50[$q.$s]}" "${R_P99[$q.$s]}" \
           "${R_ERR[$q.$s]:-0}" "${R_CPU[$q.$s]:--}" "${R_HOST[$q.$s]:--}" "$([ "$s" = ours ] && echo "${STMTS[$q]:--}" || echo -)" \
-          "${R_SUS[$q.$s]:--}" "${R_DUS[$q.$s]:--}" "${R_HUS[$q.$s]:--}"
+          "${R_SUS[$q.$s]:--}" "${R_DUS[$q.$s]:--}" "${R_HUS[$q.$s]:--}" "${R_WUS[$q.$s]:--}"
       done
     done
   } >"$tsv"
@@ -489,15 +494,15 @@ report() {
       echo "$line"
     done
     echo
-    echo "CPU per request, µs: the server process, the database backends, the whole host (wrk and kernel included)"
+    echo "CPU per request, µs: the server process, the database backends, wrk, the whole host (all of them and the kernel)"
     {
-      local head=("query" "ours" "db" "host")
-      [ "$SKIP_PEER" = 1 ] || head+=("PostGraphile" "db" "host")
+      local head=("query" "ours" "db" "wrk" "host")
+      [ "$SKIP_PEER" = 1 ] || head+=("PostGraphile" "db" "wrk" "host")
       [ "$PGBENCH" = 1 ] && head+=("pgbench host")
       (IFS=$'\t'; echo "${head[*]}")
       for q in $QUERIES; do
-        local row=("$(query_name "$q")" "${R_SUS[$q.ours]:--}" "${R_DUS[$q.ours]:--}" "${R_HUS[$q.ours]:--}")
-        [ "$SKIP_PEER" = 1 ] || row+=("${R_SUS[$q.postgraphile]:--}" "${R_DUS[$q.postgraphile]:--}" "${R_HUS[$q.postgraphile]:--}")
+        local row=("$(query_name "$q")" "${R_SUS[$q.ours]:--}" "${R_DUS[$q.ours]:--}" "${R_WUS[$q.ours]:--}" "${R_HUS[$q.ours]:--}")
+        [ "$SKIP_PEER" = 1 ] || row+=("${R_SUS[$q.postgraphile]:--}" "${R_DUS[$q.postgraphile]:--}" "${R_WUS[$q.postgraphile]:--}" "${R_HUS[$q.postgraphile]:--}")
         [ "$PGBENCH" = 1 ] && row+=("${R_HUS[$q.pgbench]:--}")
         (IFS=$'\t'; echo "${row[*]}")
       done
@@ -523,7 +528,7 @@ query_name() {
 
 # ---------------------------------------------------------------- main
 
-declare -A R_RPS R_P50 R_P99 R_ERR R_CPU R_HOST R_SUS R_DUS R_HUS STMTS RSS
+declare -A R_RPS R_P50 R_P99 R_ERR R_CPU R_HOST R_SUS R_DUS R_HUS R_WUS STMTS RSS
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 ensure_tools
 release_bin
