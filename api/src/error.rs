@@ -120,7 +120,7 @@ impl From<DbErr> for AppError {
         if let DbErr::RecordNotFound(_) = err {
             return Self::NotFound("record");
         }
-        if let Some(pg) = pg_error(&err) {
+        if let Some(pg) = crate::db::pg_error(&err) {
             let code = pg.code();
             if let Some(constraint) = pg.constraint()
                 && let Some((_, _field, msg)) = CONSTRAINTS.iter().find(|(name, ..)| *name == constraint)
@@ -136,21 +136,6 @@ impl From<DbErr> for AppError {
     }
 }
 
-/// The Postgres error behind a `DbErr`, if any.
-pub fn pg_error(err: &DbErr) -> Option<&sqlx::postgres::PgDatabaseError> {
-    let runtime = match err {
-        DbErr::Query(e) | DbErr::Exec(e) | DbErr::Conn(e) => e,
-        _ => return None,
-    };
-    match runtime {
-        sea_orm::RuntimeErr::SqlxError(e) => match e.as_ref() {
-            sqlx::Error::Database(db) => db.try_downcast_ref::<sqlx::postgres::PgDatabaseError>(),
-            _ => None,
-        },
-        _ => None,
-    }
-}
-
 /// Extension on results to map a named constraint to a domain error.
 pub trait ResultExt<T> {
     fn on_constraint(self, name: &str, f: impl FnOnce() -> AppError) -> AppResult<T>;
@@ -160,7 +145,7 @@ impl<T> ResultExt<T> for Result<T, DbErr> {
     fn on_constraint(self, name: &str, f: impl FnOnce() -> AppError) -> AppResult<T> {
         match self {
             Ok(v) => Ok(v),
-            Err(e) => match pg_error(&e).and_then(|pg| pg.constraint()) {
+            Err(e) => match crate::db::pg_error(&e).and_then(|pg| pg.constraint()) {
                 Some(c) if c == name => Err(f()),
                 _ => Err(AppError::from(e)),
             },

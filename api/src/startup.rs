@@ -11,7 +11,7 @@ use tokio::net::TcpListener;
 
 pub async fn build_state(config: Config) -> anyhow::Result<AppState> {
     let pool = crate::db::Db::connect(&config.database_url, config.db_pool_size).await?;
-    crate::db::check_app_role(&crate::db::orm(pool.sqlx())).await?;
+    crate::db::check_app_role(&pool).await?;
     let jwt = JwtVerifier::from_config(&config.jwt)?;
     let events = match &config.redis_url {
         Some(url) => EventHub::with_redis(url.expose())
@@ -169,10 +169,7 @@ pub async fn migrate(owner: &crate::config::Secret, app: &crate::config::Secret)
              owner of the tables (row-level security would be weaker); create a separate application role (see README)"
         );
     }
-    let pool = crate::db::connect(owner, 1)
-        .await
-        .context("cannot connect with MIGRATION_DATABASE_URL")?;
-    let db = crate::db::orm(&pool);
+    let db = crate::db::connect_owner(owner).await?;
     db.execute_unprepared("SELECT pg_advisory_lock(7243901)").await?;
     let result = async {
         Migrator::up(&db, None).await.context("migration failed")?;

@@ -330,18 +330,15 @@ async fn the_app_role_cannot_bypass_rls_and_the_server_refuses_one_that_can() {
     .unwrap();
     assert_eq!(owns, 0);
     // The owner's connection is refused by the start-up check.
-    let pool = api::db::connect(&api::config::Secret::new(db.owner_url.clone()), 1)
+    let pool = api::db::Db::connect(&api::config::Secret::new(db.owner_url.clone()), 1)
         .await
         .unwrap();
-    let err = api::db::check_app_role(&api::db::orm(&pool))
-        .await
-        .unwrap_err()
-        .to_string();
+    let err = api::db::check_app_role(&pool).await.unwrap_err().to_string();
     assert!(err.contains("owns"), "{err}");
-    let ok = api::db::connect(&api::config::Secret::new(db.app_url.clone()), 1)
+    let ok = api::db::Db::connect(&api::config::Secret::new(db.app_url.clone()), 1)
         .await
         .unwrap();
-    api::db::check_app_role(&api::db::orm(&ok)).await.unwrap();
+    api::db::check_app_role(&ok).await.unwrap();
 }
 
 #[tokio::test]

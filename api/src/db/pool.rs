@@ -1,127 +1,201 @@
-//! `Db`: the connections requests run on.
+//! `Db`: the connections requests and jobs run on.
 //!
-//! sqlx's pool opens, limits and closes the connections, but it also tests
-//! every connection handed back to it (a Sync and a ReadyForQuery, in a task
-//! of its own): one round trip in four of a short request, and a wake-up of
-//! the other worker thread. A `Tx` only hands a connection back after its
-//! COMMIT or ROLLBACK was answered, so that test can tell us nothing new.
-//! `Db` keeps such connections itself, most recently used first, and gives
-//! them to the next `Tx` as they are:
+//! A small pool of tokio-postgres connections (`pg.rs`), each with the
+//! statements prepared on it:
 //!
-//! - `Db` has as many permits as sqlx has connections; a permit is taken
-//!   before a connection, so a connection kept here is always found by the
-//!   next permit holder, and a permit holder that finds none here can always
-//!   get one from sqlx (every connection sqlx counts as out is held by
-//!   another permit holder or kept here, and then it is not empty);
-//! - a connection that has been idle here for [`IDLE_HANDBACK`], or out of
-//!   sqlx's hands for [`CUSTODY`], goes back to sqlx, which tests it and
-//!   applies its idle timeout, minimum and maximum lifetime as usual;
-//! - a `Tx` dropped unfinished comes here only once its `ROLLBACK` was
-//!   answered (`tx.rs`, `recover`); otherwise its connection is closed.
+//! - `Db` has as many permits as connections may be open; a permit is taken
+//!   before a connection, so a waiter finds the connection the last holder
+//!   gave back, or room to open one;
+//! - a connection is handed back (`release`) only by a `Tx` whose `COMMIT`
+//!   or `ROLLBACK` was answered, so it is idle and outside any transaction;
+//!   it is lent to the next `Tx` as it is, most recently used first, with no
+//!   test (that would be one more round trip per request). One the server
+//!   closed meanwhile shows as closed and is dropped at the next checkout;
+//! - a connection idle for [`IDLE_TIMEOUT`] is closed (one is kept open),
+//!   and one older than [`MAX_LIFETIME`] is closed when it comes back;
+//! - a `Tx` dropped unfinished hands its connection back only once its
+//!   `ROLLBACK` was answered (`tx.rs`, `recover`); otherwise it is closed.
 
-use sqlx::pool::PoolConnection;
-use sqlx::{PgPool, Postgres};
+use super::pg::{Options, RustlsStream};
+use super::value::conn_err;
+use sea_orm::DbErr;
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex, Weak};
 use std::time::{Duration, Instant};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tokio::task::JoinHandle;
+use tokio_postgres::types::Type;
+use tokio_postgres::{Client, Connection, Socket, Statement};
 
-/// Idle this long here, a connection goes back to sqlx's pool.
-const IDLE_HANDBACK: Duration = Duration::from_secs(30);
-/// Out of sqlx's pool this long, a connection goes back at its next release.
-const CUSTODY: Duration = Duration::from_secs(120);
+/// Idle this long, a connection is closed.
+const IDLE_TIMEOUT: Duration = Duration::from_secs(300);
+/// Open this long, a connection is closed when it comes back.
+const MAX_LIFETIME: Duration = Duration::from_secs(1800);
+/// How long a checkout waits for a permit.
+const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(10);
+/// Prepared statements kept per connection; beyond, the cache starts over
+/// (the application has a few hundred distinct statements at most).
+const STATEMENTS: usize = 512;
 
 #[derive(Clone)]
 pub struct Db(Arc<Inner>);
 
 struct Inner {
-    pool: PgPool,
+    options: Options,
+    max: u32,
     permits: Arc<Semaphore>,
-    kept: Mutex<Vec<Kept>>,
+    idle: Mutex<Vec<Idle>>,
+    open: Arc<AtomicU32>,
 }
 
-struct Kept {
-    conn: PoolConnection<Postgres>,
-    taken: Instant,
-    idle_since: Instant,
+struct Idle {
+    conn: Conn,
+    since: Instant,
+}
+
+/// One connection: its client, the task that drives its socket, and the
+/// statements prepared on it.
+pub(crate) struct Conn {
+    pub(crate) client: Client,
+    driver: JoinHandle<()>,
+    born: Instant,
+    statements: HashMap<String, Vec<(Vec<Type>, Statement)>>,
+    prepared: usize,
+    open: Arc<AtomicU32>,
+}
+
+impl Conn {
+    /// The statement for `sql` with parameters of `types`, prepared on this
+    /// connection once (a round trip the first time).
+    pub(crate) async fn prepare(&mut self, sql: &str, types: &[Type]) -> Result<Statement, tokio_postgres::Error> {
+        if let Some(found) = self
+            .statements
+            .get(sql)
+            .and_then(|v| v.iter().find(|(t, _)| t == types))
+        {
+            return Ok(found.1.clone());
+        }
+        let statement = self.client.prepare_typed(sql, types).await?;
+        if self.prepared >= STATEMENTS {
+            // Dropping them closes them on the server.
+            self.statements.clear();
+            self.prepared = 0;
+        }
+        self.statements
+            .entry(sql.to_string())
+            .or_default()
+            .push((types.to_vec(), statement.clone()));
+        self.prepared += 1;
+        Ok(statement)
+    }
+
+    /// Closes the connection now, whatever it was doing (the server rolls
+    /// back what was open).
+    pub(crate) fn close_now(&self) {
+        self.driver.abort();
+    }
+}
+
+impl Drop for Conn {
+    fn drop(&mut self) {
+        // Dropping the client ends the driver task once the server has
+        // answered what was sent (then it says goodbye).
+        self.open.fetch_sub(1, Ordering::Relaxed);
+    }
 }
 
 /// A connection lent to one `Tx`, with the permit it holds.
 pub(crate) struct Lease {
-    pub(crate) conn: PoolConnection<Postgres>,
-    taken: Instant,
+    pub(crate) conn: Conn,
     _permit: OwnedSemaphorePermit,
 }
 
 impl Db {
-    /// Opens the pool ([`super::connect`]) and wraps it; must run inside the
-    /// runtime (it starts the task that hands idle connections back).
+    /// Opens the pool (and one connection, so a wrong URL or password stops
+    /// start-up with the driver's message); must run inside the runtime (it
+    /// starts the task that closes idle connections).
     pub async fn connect(url: &crate::config::Secret, max_connections: u32) -> anyhow::Result<Self> {
-        Ok(Self::new(super::connect(url, max_connections).await?))
-    }
-
-    fn new(pool: PgPool) -> Self {
-        let max = pool.options().get_max_connections() as usize;
+        let options = Options::parse(url.expose()).map_err(|e| anyhow::anyhow!("DATABASE_URL: {e:#}"))?;
+        let max = max_connections.max(1);
         let db = Db(Arc::new(Inner {
-            pool,
-            permits: Arc::new(Semaphore::new(max)),
-            kept: Mutex::new(Vec::with_capacity(max)),
+            options,
+            max,
+            permits: Arc::new(Semaphore::new(max as usize)),
+            idle: Mutex::new(Vec::with_capacity(max as usize)),
+            open: Arc::new(AtomicU32::new(0)),
         }));
-        let weak = Arc::downgrade(&db.0);
-        tokio::spawn(hand_back_idle(weak));
-        db
-    }
-
-    /// sqlx's pool, for statements outside a tenant transaction that do not
-    /// run per request (startup checks).
-    pub fn sqlx(&self) -> &PgPool {
-        &self.0.pool
+        let lease = db
+            .acquire()
+            .await
+            .map_err(|e| anyhow::anyhow!("cannot connect to the database at DATABASE_URL: {e}"))?;
+        db.release(lease);
+        tokio::spawn(close_idle(Arc::downgrade(&db.0)));
+        Ok(db)
     }
 
     pub fn max_connections(&self) -> u32 {
-        self.0.pool.options().get_max_connections()
+        self.0.max
     }
 
-    /// Connections open, and of those, idle (here or in sqlx's pool).
+    /// Connections open, and of those, idle.
     pub fn stats(&self) -> (u32, usize) {
-        let kept = self.0.kept.lock().map(|k| k.len()).unwrap_or(0);
-        (self.0.pool.size(), self.0.pool.num_idle() + kept)
+        let idle = self.0.idle.lock().map(|i| i.len()).unwrap_or(0);
+        (self.0.open.load(Ordering::Relaxed), idle)
     }
 
-    pub(crate) async fn acquire(&self) -> Result<Lease, sqlx::Error> {
-        let timeout = self.0.pool.options().get_acquire_timeout();
-        let permit = match tokio::time::timeout(timeout, self.0.permits.clone().acquire_owned()).await {
+    pub(crate) async fn acquire(&self) -> Result<Lease, DbErr> {
+        let permit = match tokio::time::timeout(ACQUIRE_TIMEOUT, self.0.permits.clone().acquire_owned()).await {
             Ok(Ok(p)) => p,
-            Ok(Err(_)) => return Err(sqlx::Error::PoolClosed),
-            Err(_) => return Err(sqlx::Error::PoolTimedOut),
+            Ok(Err(_)) => return Err(DbErr::ConnectionAcquire(sea_orm::ConnAcquireErr::ConnectionClosed)),
+            Err(_) => return Err(DbErr::ConnectionAcquire(sea_orm::ConnAcquireErr::Timeout)),
         };
-        let kept = self.0.kept.lock().ok().and_then(|mut k| k.pop());
-        let (conn, taken) = match kept {
-            Some(k) => (k.conn, k.taken),
-            // Boxed: sqlx's acquire is a large future, and inline it would
-            // make every caller's future (and so every request's) that much
-            // larger to move, though a kept connection is the usual case.
-            None => (Box::pin(self.0.pool.acquire()).await?, Instant::now()),
-        };
-        Ok(Lease {
-            conn,
-            taken,
-            _permit: permit,
+        loop {
+            let idle = self.0.idle.lock().ok().and_then(|mut i| i.pop());
+            match idle {
+                // Closed by the server meanwhile (restart, terminated
+                // backend): dropped, try the next.
+                Some(i) if i.conn.client.is_closed() => continue,
+                Some(i) => {
+                    return Ok(Lease {
+                        conn: i.conn,
+                        _permit: permit,
+                    });
+                }
+                None => break,
+            }
+        }
+        // Boxed: opening a connection is a large future, and inline it
+        // would make every request's future that much larger to move,
+        // though a kept connection is the usual case.
+        let conn = Box::pin(self.open()).await.map_err(conn_err)?;
+        Ok(Lease { conn, _permit: permit })
+    }
+
+    async fn open(&self) -> Result<Conn, tokio_postgres::Error> {
+        let (client, connection) = self.0.options.connect().await?;
+        self.0.open.fetch_add(1, Ordering::Relaxed);
+        Ok(Conn {
+            client,
+            driver: tokio::spawn(drive(connection)),
+            born: Instant::now(),
+            statements: HashMap::new(),
+            prepared: 0,
+            open: self.0.open.clone(),
         })
     }
 
     /// Takes back a connection whose transaction ended (answered COMMIT or
     /// ROLLBACK).
     pub(crate) fn release(&self, lease: Lease) {
-        let Lease { conn, taken, _permit } = lease;
-        if taken.elapsed() >= CUSTODY {
-            // Dropped: back to sqlx (tested there); the permit goes with it.
+        let Lease { conn, _permit } = lease;
+        if conn.born.elapsed() >= MAX_LIFETIME || conn.client.is_closed() {
             return;
         }
-        if let Ok(mut kept) = self.0.kept.lock() {
-            kept.push(Kept {
+        if let Ok(mut idle) = self.0.idle.lock() {
+            idle.push(Idle {
                 conn,
-                taken,
-                idle_since: Instant::now(),
+                since: Instant::now(),
             });
         }
         // The permit is released after the connection is kept, so whoever
@@ -129,23 +203,30 @@ impl Db {
     }
 }
 
-/// Every few seconds, the connections idle here for [`IDLE_HANDBACK`] go back
-/// to sqlx's pool (its idle timeout then closes what a quiet server does
-/// not need). Ends when the `Db` is gone.
-async fn hand_back_idle(db: Weak<Inner>) {
-    let mut tick = tokio::time::interval(IDLE_HANDBACK / 3);
+/// Drives one connection's socket until the connection ends.
+async fn drive(connection: Connection<Socket, RustlsStream>) {
+    if let Err(e) = connection.await {
+        tracing::debug!(error = %e, "database connection ended");
+    }
+}
+
+/// Every few seconds, closes the connections idle for [`IDLE_TIMEOUT`]
+/// (oldest first, keeping one). Ends when the `Db` is gone.
+async fn close_idle(db: Weak<Inner>) {
+    let mut tick = tokio::time::interval(IDLE_TIMEOUT / 10);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tick.tick().await;
         let Some(db) = db.upgrade() else { return };
-        let stale: Vec<Kept> = match db.kept.lock() {
-            Ok(mut kept) => {
+        let stale: Vec<Idle> = match db.idle.lock() {
+            Ok(mut idle) => {
                 // Oldest first: the bottom of the stack.
-                let n = kept
+                let n = idle
                     .iter()
-                    .take_while(|k| k.idle_since.elapsed() >= IDLE_HANDBACK)
-                    .count();
-                kept.drain(..n).collect()
+                    .take_while(|i| i.since.elapsed() >= IDLE_TIMEOUT)
+                    .count()
+                    .min(idle.len().saturating_sub(1));
+                idle.drain(..n).collect()
             }
             Err(_) => Vec::new(),
         };

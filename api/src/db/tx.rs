@@ -3,27 +3,37 @@
 //! Every request (and every unit of background work) runs in a `Tx`. It is a
 //! sea-orm connection (it implements `ConnectionTrait`), so entities and raw
 //! statements both run through it, on one pooled connection, inside one
-//! transaction whose first statement sets the tenant.
+//! transaction that first enters the tenant.
 //!
-//! Why not sea-orm's own `DatabaseTransaction`: we fold `BEGIN` and the
-//! tenant settings into one round trip, and we must never hand a connection
-//! back to the pool while a transaction is open on it. If a `Tx` is dropped
-//! before `commit`/`rollback` finished (a client that went away mid-read, a
-//! panic), a task of its own waits out whatever was in flight and rolls the
-//! transaction back; only a connection whose `ROLLBACK` was answered within
-//! `RECOVER_TIMEOUT` is reused, any other is closed. So a half-done
-//! transaction or a tenant setting (both transaction-local) can never reach
-//! the next request, and a client that keeps hanging up does not make us
-//! reconnect to Postgres each time.
+//! Round trips are the price of everything here, so a `Tx` pipelines:
+//!
+//! - [`Tx::begin`] sends `BEGIN` and the statement that enters the tenant
+//!   together, both prepared, and waits for their answers (one round trip);
+//! - [`Tx::begin_expecting`] sends nothing yet: `BEGIN`, the entry and the
+//!   transaction's first statement go out together when that statement
+//!   runs. The caller says what it expects the entry to answer (the role
+//!   the database gave last time, `session.rs`); if it answers anything
+//!   else, that statement and every later one fail with [`Mismatch`], the
+//!   transaction can only be rolled back, and the caller starts over with
+//!   `begin`. Nothing a mismatched transaction did is ever committed, and
+//!   the tenant is still set only by the database's own check: a revoked
+//!   member's statements run with no tenant at all.
+//!
+//! We never hand a connection back to the pool while a transaction is open
+//! on it. If a `Tx` is dropped before `commit`/`rollback` finished (a
+//! client that went away mid-read, a panic), a task of its own waits out
+//! whatever was in flight and rolls the transaction back; only a connection
+//! whose `ROLLBACK` was answered within `RECOVER_TIMEOUT` is reused, any
+//! other is closed. So a half-done transaction or a tenant setting (both
+//! transaction-local) can never reach the next request.
 
-use super::pool::{Db, Lease};
-use sea_orm::{ConnectionTrait, DbBackend, DbErr, ExecResult, QueryResult, RuntimeErr, Statement};
-use sea_query_sqlx::SqlxValues;
-use sqlx::pool::PoolConnection;
-use sqlx::{AssertSqlSafe, Postgres, Row};
-use std::sync::Arc;
+use super::pool::{Conn, Db, Lease};
+use super::value::{Param, connection_lost, exec_err, query_err, query_result, type_of};
+use sea_orm::{ConnectionTrait, DbBackend, DbErr, ExecResult, ProxyExecResult, QueryResult, Statement, Value};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
+use tokio_postgres::types::{ToSql, Type};
+use tokio_postgres::{Client, Row};
 use uuid::Uuid;
 
 /// How long an abandoned transaction's connection may take to answer what
@@ -31,7 +41,7 @@ use uuid::Uuid;
 const RECOVER_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// The context a transaction starts in.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Enter {
     /// No tenant: RLS shows nothing.
     Nobody,
@@ -46,7 +56,7 @@ pub enum Enter {
 }
 
 /// What entering told us.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Entered {
     /// The member's role (user) or the key's role (API key).
     pub role: Option<String>,
@@ -56,115 +66,252 @@ pub struct Entered {
     pub api_key_id: Option<Uuid>,
 }
 
+/// The database entered a `begin_expecting` transaction as someone other
+/// than expected; the work must be done again from `Tx::begin`.
+#[derive(Debug, thiserror::Error)]
+#[error("the tenant changed since it was last entered; the request is run again")]
+pub struct Mismatch;
+
+enum State {
+    /// Nothing sent: `BEGIN` and the entry go with the first statement.
+    Pending {
+        enter: Enter,
+        expected: Entered,
+    },
+    Open,
+    /// Entered otherwise than expected: only a rollback is left.
+    Mismatched(Entered),
+}
+
 struct Inner {
     conn: Option<Lease>,
     open: bool,
+    state: State,
 }
 
 pub struct Tx {
     db: Db,
     inner: tokio::sync::Mutex<Inner>,
-    statements: AtomicU32,
-}
-
-fn db_err(e: sqlx::Error) -> DbErr {
-    DbErr::Query(RuntimeErr::SqlxError(Arc::new(e)))
-}
-
-fn exec_err(e: sqlx::Error) -> DbErr {
-    DbErr::Exec(RuntimeErr::SqlxError(Arc::new(e)))
-}
-
-/// The connection is gone (the server closed it or shut down), as opposed
-/// to a statement failing on a live connection.
-fn connection_lost(e: &sqlx::Error) -> bool {
-    match e {
-        sqlx::Error::Io(_) | sqlx::Error::Protocol(_) | sqlx::Error::Tls(_) => true,
-        // admin_shutdown, crash_shutdown, cannot_connect_now
-        sqlx::Error::Database(d) => matches!(d.code().as_deref(), Some("57P01" | "57P02" | "57P03")),
-        _ => false,
-    }
+    round_trips: AtomicU32,
 }
 
 fn closed() -> DbErr {
     DbErr::Custom("transaction already finished".into())
 }
 
+fn mismatch() -> DbErr {
+    DbErr::Custom(Mismatch.to_string())
+}
+
+/// The statement that enters `enter` (after `BEGIN`), and its values.
+/// Every value is bound, never spliced.
+fn entry(enter: &Enter) -> Option<(&'static str, Vec<Value>)> {
+    Some(match enter {
+        Enter::Nobody => return None,
+        Enter::User { user_id, org_id } => (
+            "SELECT cs_enter_user($1, $2) AS role",
+            vec![(*user_id).into(), (*org_id).into()],
+        ),
+        Enter::ApiKey { key_hash } => (
+            "SELECT key_id, org_id, role FROM cs_enter_api_key($1)",
+            vec![key_hash.clone().into()],
+        ),
+        Enter::Org { org_id } => (
+            "SELECT set_config('app.org_id', $1, true)",
+            vec![org_id.to_string().into()],
+        ),
+        Enter::Worker => ("SELECT set_config('app.worker', 'on', true)", vec![]),
+    })
+}
+
+/// What the entry's answer says.
+fn entered(enter: &Enter, rows: &[Row]) -> Result<Entered, tokio_postgres::Error> {
+    let mut entered = Entered::default();
+    match enter {
+        Enter::User { org_id, .. } => {
+            if let Some(row) = rows.first() {
+                entered.role = row.try_get(0)?;
+            }
+            entered.org_id = entered.role.as_ref().and(*org_id);
+        }
+        Enter::ApiKey { .. } => {
+            if let Some(row) = rows.first() {
+                entered.api_key_id = row.try_get(0)?;
+                entered.org_id = row.try_get(1)?;
+                entered.role = row.try_get(2)?;
+            }
+        }
+        Enter::Org { org_id } => entered.org_id = Some(*org_id),
+        Enter::Nobody | Enter::Worker => {}
+    }
+    Ok(entered)
+}
+
+/// A statement's values as parameters.
+struct Bound<'v> {
+    types: Vec<Type>,
+    params: Vec<Param<'v>>,
+}
+
+impl<'v> Bound<'v> {
+    fn new(values: &'v [Value]) -> Self {
+        Self {
+            types: values.iter().map(type_of).collect(),
+            params: values.iter().map(Param).collect(),
+        }
+    }
+
+    fn refs(&self) -> Vec<&(dyn ToSql + Sync)> {
+        self.params.iter().map(|p| p as &(dyn ToSql + Sync)).collect()
+    }
+}
+
+/// What a statement is run for.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    /// Its rows.
+    Rows,
+    /// The rows it changed.
+    Count,
+    /// Unprepared, no parameters (simple protocol; may hold several).
+    Script,
+}
+
+enum Out {
+    Rows(Vec<Row>),
+    Count(u64),
+}
+
+/// Sends a prepared (or, for a script, unprepared) statement.
+async fn send(
+    client: &Client,
+    kind: Kind,
+    prepared: Option<&tokio_postgres::Statement>,
+    sql: &str,
+    params: &[&(dyn ToSql + Sync)],
+) -> Result<Out, tokio_postgres::Error> {
+    match (kind, prepared) {
+        (Kind::Rows, Some(s)) => client.query(s, params).await.map(Out::Rows),
+        (Kind::Count, Some(s)) => client.execute(s, params).await.map(Out::Count),
+        _ => {
+            let mut n = 0;
+            for m in client.simple_query(sql).await? {
+                if let tokio_postgres::SimpleQueryMessage::CommandComplete(rows) = m {
+                    n += rows;
+                }
+            }
+            Ok(Out::Count(n))
+        }
+    }
+}
+
+/// `BEGIN` and the entry, prepared on `conn`.
+async fn prepare_entry(
+    conn: &mut Conn,
+    enter: &Enter,
+) -> Result<
+    (
+        tokio_postgres::Statement,
+        Option<(tokio_postgres::Statement, Vec<Value>)>,
+    ),
+    tokio_postgres::Error,
+> {
+    let begin = conn.prepare("BEGIN", &[]).await?;
+    let entry = match entry(enter) {
+        Some((sql, values)) => {
+            let types: Vec<Type> = values.iter().map(type_of).collect();
+            Some((conn.prepare(sql, &types).await?, values))
+        }
+        None => None,
+    };
+    Ok((begin, entry))
+}
+
+/// Runs `BEGIN` and the entry, pipelined, then (pipelined with them)
+/// `then`; returns what entering said and what `then` returned.
+async fn enter_and<T>(
+    conn: &mut Conn,
+    enter: &Enter,
+    then: impl AsyncFnOnce(&Client) -> T,
+) -> Result<(Entered, T), tokio_postgres::Error> {
+    let (begin, entry) = prepare_entry(conn, enter).await?;
+    let client = &conn.client;
+    let entry_values = entry.as_ref().map(|(_, v)| Bound::new(v));
+    let entry_params = entry_values.as_ref().map(Bound::refs).unwrap_or_default();
+    let entry_query = async {
+        match &entry {
+            Some((s, _)) => client.query(s, &entry_params).await,
+            None => Ok(Vec::new()),
+        }
+    };
+    // Polled together: each sends its messages on its first poll, in this
+    // order, before any answer is awaited.
+    let (began, rows, out) = tokio::join!(client.execute(&begin, &[]), entry_query, then(client));
+    began?;
+    let entered = entered(enter, &rows?)?;
+    Ok((entered, out))
+}
+
 impl Tx {
+    fn new(db: &Db, lease: Lease, state: State) -> Tx {
+        Tx {
+            db: db.clone(),
+            inner: tokio::sync::Mutex::new(Inner {
+                conn: Some(lease),
+                open: true,
+                state,
+            }),
+            round_trips: AtomicU32::new(0),
+        }
+    }
+
     /// Takes a connection, begins a transaction and enters `enter`, in one
-    /// round trip. The values spliced into the SQL are a `Uuid`'s canonical
-    /// text or a hex digest: they cannot carry SQL, by construction.
+    /// round trip.
     ///
     /// The pool does not ping a connection before handing it out (that
     /// would be one more round trip per request); a connection the server
-    /// closed meanwhile (a restart, a terminated backend) fails this first
-    /// batch instead, before anything ran, and is discarded for the next
-    /// one, at most once per pooled connection.
+    /// closed meanwhile fails this first batch instead, before anything
+    /// ran, and is discarded for the next one, at most once per pooled
+    /// connection.
     pub async fn begin(db: &Db, enter: &Enter) -> Result<(Tx, Entered), DbErr> {
-        let sql = match enter {
-            Enter::Nobody => "BEGIN".to_string(),
-            Enter::User { user_id, org_id } => format!(
-                "BEGIN; SELECT cs_enter_user('{user_id}'::uuid, {}) AS role",
-                org_id.map(|o| format!("'{o}'::uuid")).unwrap_or_else(|| "NULL".into())
-            ),
-            Enter::ApiKey { key_hash } => {
-                if !key_hash.chars().all(|c| c.is_ascii_hexdigit()) {
-                    return Err(DbErr::Custom("malformed key hash".into()));
-                }
-                format!("BEGIN; SELECT key_id, org_id, role FROM cs_enter_api_key('{key_hash}')")
-            }
-            Enter::Org { org_id } => {
-                format!("BEGIN; SELECT set_config('app.org_id', '{org_id}', true)")
-            }
-            Enter::Worker => "BEGIN; SELECT set_config('app.worker', 'on', true)".to_string(),
-        };
         let mut attempts = db.max_connections() + 1;
-        let (tx, rows) = loop {
-            let conn = db
-                .acquire()
-                .await
-                .map_err(|e| DbErr::Conn(RuntimeErr::SqlxError(Arc::new(e))))?;
+        loop {
+            let lease = db.acquire().await?;
             // From here on a drop before commit/rollback rolls back (`recover`).
-            let tx = Tx {
-                db: db.clone(),
-                inner: tokio::sync::Mutex::new(Inner {
-                    conn: Some(conn),
-                    open: true,
-                }),
-                statements: AtomicU32::new(0),
+            let mut tx = Tx::new(db, lease, State::Open);
+            tx.round_trips.fetch_add(1, Ordering::Relaxed);
+            let result = match tx.inner.get_mut().conn.as_mut() {
+                Some(lease) => enter_and(&mut lease.conn, enter, async |_| ()).await,
+                None => return Err(closed()),
             };
-            let result = tx
-                .with_conn(async |c| Ok(sqlx::raw_sql(AssertSqlSafe(sql.as_str())).fetch_all(&mut **c).await))
-                .await?;
             match result {
-                Ok(rows) => break (tx, rows),
+                Ok((entered, ())) => return Ok((tx, entered)),
                 Err(e) if attempts > 1 && connection_lost(&e) => {
                     tracing::info!(error = %e, "pooled connection was closed by the server; taking another");
                     attempts -= 1;
                     tx.discard();
                 }
-                Err(e) => return Err(db_err(e)),
+                Err(e) => return Err(query_err(e)),
             }
-        };
-        let mut entered = Entered::default();
-        match enter {
-            Enter::User { org_id, .. } => {
-                entered.role = rows
-                    .first()
-                    .and_then(|r| r.try_get::<Option<String>, _>("role").ok().flatten());
-                entered.org_id = entered.role.as_ref().and(*org_id);
-            }
-            Enter::ApiKey { .. } => {
-                if let Some(row) = rows.first() {
-                    entered.api_key_id = row.try_get::<Option<Uuid>, _>("key_id").ok().flatten();
-                    entered.org_id = row.try_get::<Option<Uuid>, _>("org_id").ok().flatten();
-                    entered.role = row.try_get::<Option<String>, _>("role").ok().flatten();
-                }
-            }
-            Enter::Org { org_id } => entered.org_id = Some(*org_id),
-            Enter::Nobody | Enter::Worker => {}
         }
-        Ok((tx, entered))
+    }
+
+    /// Takes a connection; `BEGIN` and the entry go with the first
+    /// statement (module docs). If entering answers other than `expected`,
+    /// statements fail and [`Tx::mismatched`] says so.
+    pub async fn begin_expecting(db: &Db, enter: Enter, expected: Entered) -> Result<Tx, DbErr> {
+        let lease = db.acquire().await?;
+        Ok(Tx::new(db, lease, State::Pending { enter, expected }))
+    }
+
+    /// What the database answered, if a `begin_expecting` transaction was
+    /// entered otherwise than expected (then it must be rolled back and the
+    /// work done again from `begin`).
+    pub async fn mismatched(&self) -> Option<Entered> {
+        match &self.inner.lock().await.state {
+            State::Mismatched(actual) => Some(actual.clone()),
+            _ => None,
+        }
     }
 
     /// Sets a transaction-local setting (bound, never spliced).
@@ -178,33 +325,66 @@ impl Tx {
         .map(|_| ())
     }
 
+    /// Commits. A transaction that has not sent anything yet is entered
+    /// first (in the same round trip), so its caller learns whether it
+    /// stood: a mismatch is an error, and nothing is committed.
     pub async fn commit(&self) -> Result<(), DbErr> {
         self.finish("COMMIT").await
     }
 
+    /// Rolls back (a transaction that sent nothing just lets its connection go).
     pub async fn rollback(&self) -> Result<(), DbErr> {
         self.finish("ROLLBACK").await
     }
 
     async fn finish(&self, sql: &'static str) -> Result<(), DbErr> {
         let mut inner = self.inner.lock().await;
+        let inner = &mut *inner;
         if !inner.open {
             return Err(closed());
         }
-        let conn = inner.conn.as_mut().ok_or_else(closed)?;
-        self.statements.fetch_add(1, Ordering::Relaxed);
-        let res = sqlx::raw_sql(sql).execute(&mut *conn.conn).await;
-        match res {
-            Ok(_) => {
-                inner.open = false;
-                // Transaction closed, answered, the connection idle: reusable.
-                if let Some(lease) = inner.conn.take() {
-                    self.db.release(lease);
+        let lease = inner.conn.as_mut().ok_or_else(closed)?;
+        let result = match &inner.state {
+            State::Pending { .. } if sql == "ROLLBACK" => Ok(()),
+            State::Pending { enter, expected } => {
+                self.round_trips.fetch_add(1, Ordering::Relaxed);
+                let commit = lease.conn.prepare(sql, &[]).await.map_err(exec_err)?;
+                let (entered, committed) = enter_and(&mut lease.conn, enter, async |c| c.execute(&commit, &[]).await)
+                    .await
+                    .map_err(exec_err)?;
+                if entered != *expected {
+                    // Nothing but the entry ran, so the COMMIT kept
+                    // nothing; what the caller built on `expected` must
+                    // not go out.
+                    inner.state = State::Mismatched(entered);
+                    inner.open = false;
+                    if let Some(lease) = inner.conn.take() {
+                        self.db.release(lease);
+                    }
+                    return Err(mismatch());
                 }
-                Ok(())
+                committed.map(|_| ()).map_err(exec_err)
             }
-            Err(e) => Err(exec_err(e)),
+            State::Open | State::Mismatched(_) => {
+                self.round_trips.fetch_add(1, Ordering::Relaxed);
+                let statement = lease.conn.prepare(sql, &[]).await.map_err(exec_err)?;
+                lease
+                    .conn
+                    .client
+                    .execute(&statement, &[])
+                    .await
+                    .map(|_| ())
+                    .map_err(exec_err)
+            }
+        };
+        if result.is_ok() {
+            inner.open = false;
+            // Transaction closed, answered, the connection idle: reusable.
+            if let Some(lease) = inner.conn.take() {
+                self.db.release(lease);
+            }
         }
+        result
     }
 
     /// Closes the connection (it is broken) instead of recovering it.
@@ -212,23 +392,62 @@ impl Tx {
         drop(Unfinished(self.inner.get_mut().conn.take()));
     }
 
-    /// Statements sent so far, BEGIN and COMMIT included (each a round trip).
+    /// Round trips to the database so far, `BEGIN` and `COMMIT` included.
     pub fn statement_count(&self) -> u32 {
-        self.statements.load(Ordering::Relaxed)
+        self.round_trips.load(Ordering::Relaxed)
     }
 
-    async fn with_conn<T>(
-        &self,
-        f: impl AsyncFnOnce(&mut PoolConnection<Postgres>) -> Result<T, DbErr>,
-    ) -> Result<T, DbErr> {
+    /// Runs one statement; the first of a `begin_expecting` transaction is
+    /// sent together with `BEGIN` and the entry.
+    async fn run(&self, kind: Kind, sql: &str, values: &[Value]) -> Result<Out, DbErr> {
+        let err = if kind == Kind::Rows { query_err } else { exec_err };
         let mut inner = self.inner.lock().await;
+        let inner = &mut *inner;
         if !inner.open {
             return Err(closed());
         }
-        let conn = inner.conn.as_mut().ok_or_else(closed)?;
-        self.statements.fetch_add(1, Ordering::Relaxed);
-        f(&mut conn.conn).await
+        let lease = inner.conn.as_mut().ok_or_else(closed)?;
+        let conn = &mut lease.conn;
+        let bound = Bound::new(values);
+        let prepared = match kind {
+            Kind::Script => None,
+            _ => Some(conn.prepare(sql, &bound.types).await.map_err(err)?),
+        };
+        let params = bound.refs();
+        self.round_trips.fetch_add(1, Ordering::Relaxed);
+        match &inner.state {
+            State::Open => send(&conn.client, kind, prepared.as_ref(), sql, &params)
+                .await
+                .map_err(err),
+            State::Mismatched(_) => Err(mismatch()),
+            State::Pending { enter, expected } => {
+                let (entered, out) = enter_and(conn, enter, async |c| {
+                    send(c, kind, prepared.as_ref(), sql, &params).await
+                })
+                .await
+                .map_err(err)?;
+                if entered != *expected {
+                    inner.state = State::Mismatched(entered);
+                    return Err(mismatch());
+                }
+                inner.state = State::Open;
+                out.map_err(err)
+            }
+        }
     }
+
+    /// The rows of a statement as they come, for code that reads cells by
+    /// position (`tokio_postgres::Row::try_get`).
+    pub async fn rows(&self, stmt: &Statement) -> Result<Vec<Row>, DbErr> {
+        match self.run(Kind::Rows, &stmt.sql, values(stmt)).await? {
+            Out::Rows(rows) => Ok(rows),
+            Out::Count(_) => Ok(Vec::new()),
+        }
+    }
+}
+
+fn values(stmt: &Statement) -> &[Value] {
+    stmt.values.as_ref().map(|v| v.0.as_slice()).unwrap_or_default()
 }
 
 impl Drop for Tx {
@@ -240,6 +459,11 @@ impl Drop for Tx {
         let Some(lease) = inner.conn.take() else {
             return;
         };
+        if let State::Pending { .. } = inner.state {
+            // Nothing was sent: the connection is as it was lent.
+            self.db.release(lease);
+            return;
+        }
         let unfinished = Unfinished(Some(lease));
         if let Ok(rt) = tokio::runtime::Handle::try_current() {
             rt.spawn(recover(self.db.clone(), unfinished));
@@ -255,20 +479,21 @@ struct Unfinished(Option<Lease>);
 
 impl Drop for Unfinished {
     fn drop(&mut self) {
-        if let Some(lease) = self.0.as_mut() {
-            lease.conn.close_on_drop();
+        if let Some(lease) = self.0.as_ref() {
+            lease.conn.close_now();
         }
     }
 }
 
-/// Ends an abandoned transaction: sqlx first reads the answers to whatever
-/// was still in flight, then `ROLLBACK` ends the transaction block and with
-/// it every tenant setting (all are transaction-local). The lease keeps its
-/// permit meanwhile, so the pool never counts the connection twice.
+/// Ends an abandoned transaction: the answers to whatever was still in
+/// flight are read (and dropped) by the connection's driver first, then
+/// `ROLLBACK` ends the transaction block and with it every tenant setting
+/// (all are transaction-local). The lease keeps its permit meanwhile, so
+/// the pool never counts the connection twice.
 async fn recover(db: Db, mut unfinished: Unfinished) {
     let Some(lease) = unfinished.0.as_mut() else { return };
-    match tokio::time::timeout(RECOVER_TIMEOUT, sqlx::raw_sql("ROLLBACK").execute(&mut *lease.conn)).await {
-        Ok(Ok(_)) => {
+    match tokio::time::timeout(RECOVER_TIMEOUT, lease.conn.client.batch_execute("ROLLBACK")).await {
+        Ok(Ok(())) => {
             if let Some(lease) = unfinished.0.take() {
                 db.release(lease);
             }
@@ -280,11 +505,6 @@ async fn recover(db: Db, mut unfinished: Unfinished) {
     }
 }
 
-fn query(stmt: &Statement) -> sqlx::query::Query<'_, Postgres, SqlxValues> {
-    let values = stmt.values.clone().unwrap_or(sea_orm::Values(Vec::new()));
-    sqlx::query_with(AssertSqlSafe(stmt.sql.as_str()), SqlxValues(values))
-}
-
 #[async_trait::async_trait]
 impl ConnectionTrait for Tx {
     fn get_database_backend(&self) -> DbBackend {
@@ -292,41 +512,32 @@ impl ConnectionTrait for Tx {
     }
 
     async fn execute_raw(&self, stmt: Statement) -> Result<ExecResult, DbErr> {
-        self.with_conn(async |c| query(&stmt).execute(&mut **c).await.map(Into::into).map_err(exec_err))
-            .await
+        match self.run(Kind::Count, &stmt.sql, values(&stmt)).await? {
+            Out::Count(n) => Ok(affected(n)),
+            Out::Rows(rows) => Ok(affected(rows.len() as u64)),
+        }
     }
 
     async fn execute_unprepared(&self, sql: &str) -> Result<ExecResult, DbErr> {
-        let sql = sql.to_string();
-        self.with_conn(async |c| {
-            sqlx::raw_sql(AssertSqlSafe(sql))
-                .execute(&mut **c)
-                .await
-                .map(Into::into)
-                .map_err(exec_err)
-        })
-        .await
+        match self.run(Kind::Script, sql, &[]).await? {
+            Out::Count(n) => Ok(affected(n)),
+            Out::Rows(rows) => Ok(affected(rows.len() as u64)),
+        }
     }
 
     async fn query_one_raw(&self, stmt: Statement) -> Result<Option<QueryResult>, DbErr> {
-        self.with_conn(async |c| {
-            query(&stmt)
-                .fetch_optional(&mut **c)
-                .await
-                .map(|r| r.map(Into::into))
-                .map_err(db_err)
-        })
-        .await
+        self.rows(&stmt).await?.first().map(query_result).transpose()
     }
 
     async fn query_all_raw(&self, stmt: Statement) -> Result<Vec<QueryResult>, DbErr> {
-        self.with_conn(async |c| {
-            query(&stmt)
-                .fetch_all(&mut **c)
-                .await
-                .map(|rows| rows.into_iter().map(Into::into).collect())
-                .map_err(db_err)
-        })
-        .await
+        self.rows(&stmt).await?.iter().map(query_result).collect()
     }
+}
+
+fn affected(rows_affected: u64) -> ExecResult {
+    ProxyExecResult {
+        last_insert_id: 0,
+        rows_affected,
+    }
+    .into()
 }

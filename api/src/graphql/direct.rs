@@ -36,12 +36,12 @@ use crate::graphql::relay::{Page, PageInfo, TimeCursor, encode, page_info, trim}
 use async_graphql::parser::types::{Field, Selection, SelectionSet};
 use async_graphql::{Context, ContextSelectionSet, InputType, Name, OutputType, Positioned, ServerResult, Value};
 use chrono::{DateTime, Utc};
-use sea_orm::{ConnectionTrait, DbErr, QueryResult};
-use sqlx::Row;
-use sqlx::postgres::{PgRow, Postgres};
+use sea_orm::DbErr;
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::Mutex;
+use tokio_postgres::Row;
+use tokio_postgres::types::FromSql;
 use uuid::Uuid;
 
 /// A field's value: resolved field by field (`Fields`), or built already.
@@ -87,7 +87,7 @@ impl<T: OutputType> OutputType for Resolved<T> {
 }
 
 /// Writes a plain field's value, read from its column, as JSON.
-type Write = fn(&PgRow, usize, &mut Vec<u8>) -> Result<(), DbErr>;
+type Write = fn(&Row, usize, &mut Vec<u8>) -> Result<(), DbErr>;
 
 /// A field that reads one column.
 struct Plain {
@@ -106,48 +106,39 @@ pub(crate) struct Kind {
     lists: &'static [(&'static str, &'static ChildSpec, &'static Kind)],
 }
 
-pub(crate) fn get<T: sea_orm::TryGetable>(r: &QueryResult, i: usize) -> Result<T, DbErr> {
-    r.try_get_by_index::<T>(i)
-}
-
-fn pg(r: &QueryResult) -> Result<&PgRow, DbErr> {
-    r.try_as_pg_row()
-        .ok_or_else(|| DbErr::Type("expected a Postgres row".into()))
-}
-
 /// A cell, borrowed from the row where the type allows (`&str`).
-fn cell<'r, T: sqlx::Decode<'r, Postgres> + sqlx::Type<Postgres>>(r: &'r PgRow, i: usize) -> Result<T, DbErr> {
+pub(crate) fn cell<'r, T: FromSql<'r>>(r: &'r Row, i: usize) -> Result<T, DbErr> {
     r.try_get(i).map_err(|e| DbErr::Type(e.to_string()))
 }
 
-fn id(r: &PgRow, i: usize, out: &mut Vec<u8>) -> Result<(), DbErr> {
+fn id(r: &Row, i: usize, out: &mut Vec<u8>) -> Result<(), DbErr> {
     let id: Uuid = cell(r, i)?;
     out.push(b'"');
     out.extend_from_slice(id.hyphenated().encode_lower(&mut Uuid::encode_buffer()).as_bytes());
     out.push(b'"');
     Ok(())
 }
-fn text(r: &PgRow, i: usize, out: &mut Vec<u8>) -> Result<(), DbErr> {
+fn text(r: &Row, i: usize, out: &mut Vec<u8>) -> Result<(), DbErr> {
     push(out, cell::<&str>(r, i)?);
     Ok(())
 }
-fn opt_text(r: &PgRow, i: usize, out: &mut Vec<u8>) -> Result<(), DbErr> {
+fn opt_text(r: &Row, i: usize, out: &mut Vec<u8>) -> Result<(), DbErr> {
     push(out, &cell::<Option<&str>>(r, i)?);
     Ok(())
 }
 /// A cell whose JSON is its serde form (numbers, booleans, lists of text).
-fn scalar<T>(r: &PgRow, i: usize, out: &mut Vec<u8>) -> Result<(), DbErr>
+fn scalar<T>(r: &Row, i: usize, out: &mut Vec<u8>) -> Result<(), DbErr>
 where
-    T: for<'r> sqlx::Decode<'r, Postgres> + sqlx::Type<Postgres> + serde::Serialize,
+    T: for<'r> FromSql<'r> + serde::Serialize,
 {
     push(out, &cell::<T>(r, i)?);
     Ok(())
 }
-fn time(r: &PgRow, i: usize, out: &mut Vec<u8>) -> Result<(), DbErr> {
+fn time(r: &Row, i: usize, out: &mut Vec<u8>) -> Result<(), DbErr> {
     push(out, &cell::<DateTime<Utc>>(r, i)?.to_value());
     Ok(())
 }
-fn suggestion_status(r: &PgRow, i: usize, out: &mut Vec<u8>) -> Result<(), DbErr> {
+fn suggestion_status(r: &Row, i: usize, out: &mut Vec<u8>) -> Result<(), DbErr> {
     push(out, &SuggestionStatus::parse(cell(r, i)?).to_value());
     Ok(())
 }
@@ -620,11 +611,11 @@ fn plan_node<'a>(ctx: &Context<'a>, sets: &[&'a SelectionSet], plan: &mut Plan) 
 }
 
 /// Reads a row's cursor (encoded), for the rows and pages that show one.
-pub(crate) type CursorOf<'c> = &'c (dyn Fn(&QueryResult) -> Result<String, DbErr> + Sync);
+pub(crate) type CursorOf<'c> = &'c (dyn Fn(&Row) -> Result<String, DbErr> + Sync);
 
 /// One parent's page: its rows (in list order), page info and total.
 pub(crate) struct Rows {
-    pub(crate) rows: Vec<QueryResult>,
+    pub(crate) rows: Vec<Row>,
     pub(crate) info: PageInfo,
     pub(crate) total: Option<i64>,
 }
@@ -633,7 +624,7 @@ impl Rows {
     /// A page from `limit + 1` rows read in page direction; only the first
     /// and last rows' cursors are encoded here.
     pub(crate) fn new<C>(
-        mut rows: Vec<QueryResult>,
+        mut rows: Vec<Row>,
         page: &Page<C>,
         cursor: CursorOf<'_>,
         total: Option<i64>,
@@ -672,7 +663,7 @@ fn page_ids(pages: &[&Rows], plan: &Plan) -> Result<Vec<Uuid>, AppError> {
     let mut ids = Vec::new();
     for p in pages {
         for r in &p.rows {
-            ids.push(get::<Uuid>(r, id_col)?);
+            ids.push(cell::<Uuid>(r, id_col)?);
         }
     }
     Ok(ids)
@@ -688,8 +679,8 @@ async fn load_nested(tx: &Tx, plan: &Plan, parents: &[Uuid]) -> Result<Vec<Writt
 }
 
 /// A child row's cursor: (created_at, id), the first two columns.
-fn time_cursor(r: &QueryResult) -> Result<String, DbErr> {
-    Ok(encode(&TimeCursor(get(r, 1)?, get(r, 0)?)))
+fn time_cursor(r: &Row) -> Result<String, DbErr> {
+    Ok(encode(&TimeCursor(cell(r, 1)?, cell(r, 0)?)))
 }
 
 /// Every parent's page of one nested field, written.
@@ -710,11 +701,11 @@ async fn nested_pages(tx: &Tx, n: &Nested, parents: &[Uuid]) -> Result<Written, 
         n.page.fetch(),
         plan.total,
     );
-    let mut lists: HashMap<Uuid, (Vec<QueryResult>, Option<i64>)> = HashMap::with_capacity(parents.len());
-    for r in tx.query_all_raw(stmt).await? {
-        let parent: Uuid = get(&r, cols)?;
+    let mut lists: HashMap<Uuid, (Vec<Row>, Option<i64>)> = HashMap::with_capacity(parents.len());
+    for r in tx.rows(&stmt).await? {
+        let parent: Uuid = cell(&r, cols)?;
         let total = if plan.total {
-            Some(get::<i64>(&r, cols + 1)?)
+            Some(cell::<i64>(&r, cols + 1)?)
         } else {
             None
         };
@@ -749,10 +740,10 @@ async fn nested_pages(tx: &Tx, n: &Nested, parents: &[Uuid]) -> Result<Written, 
 }
 
 async fn count(tx: &Tx, spec: &ChildSpec, parent: Uuid) -> Result<i64, AppError> {
-    let row = tx
-        .query_one_raw(crate::repo::child_count_stmt(spec.table, spec.parent_col, parent, &[]))
+    let rows = tx
+        .rows(&crate::repo::child_count_stmt(spec.table, spec.parent_col, parent, &[]))
         .await?;
-    Ok(row.map(|r| get::<i64>(&r, 0)).transpose()?.unwrap_or(0))
+    Ok(rows.first().map(|r| cell::<i64>(r, 0)).transpose()?.unwrap_or(0))
 }
 
 /// Writes an object, one entry per slot. An object whose fields were all
@@ -845,11 +836,11 @@ fn write_node(
     out: &mut Vec<u8>,
     kind: &Kind,
     slots: &[(Name, NodeSlot)],
-    row: &QueryResult,
+    row: &Row,
     id_col: usize,
     nested: &[Written],
 ) -> Result<(), AppError> {
-    let r = pg(row)?;
+    let r = row;
     object(out, slots, |out, slot| {
         match slot {
             NodeSlot::Typename => push(out, kind.name),

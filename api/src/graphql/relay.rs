@@ -162,11 +162,11 @@ impl Total {
         match self {
             Total::Known(n) => Ok(*n),
             Total::Count(stmt) => {
-                use sea_orm::ConnectionTrait as _;
                 let tx = crate::graphql::tx(ctx).await?;
-                let row = tx.query_one_raw(stmt.clone()).await.map_err(AppError::from)?;
-                Ok(row
-                    .map(|r| r.try_get_by_index::<i64>(0))
+                let rows = tx.rows(stmt).await.map_err(AppError::from)?;
+                Ok(rows
+                    .first()
+                    .map(|r| crate::graphql::direct::cell::<i64>(r, 0))
                     .transpose()
                     .map_err(AppError::from)?
                     .unwrap_or(0))

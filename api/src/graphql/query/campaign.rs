@@ -7,8 +7,9 @@ use crate::graphql::types::{
 use crate::graphql::{req, state, tx};
 use crate::repo::campaign::{self as repo, CampaignCursor, OrderField};
 use async_graphql::{Context, ID, Object, Result};
-use sea_orm::{ConnectionTrait as _, FromQueryResult as _, QueryResult};
+use sea_orm::FromQueryResult as _;
 use std::sync::atomic::Ordering;
+use tokio_postgres::Row;
 
 #[derive(Default)]
 pub(crate) struct CampaignQuery;
@@ -69,18 +70,18 @@ impl CampaignQuery {
             page.fetch(),
         );
         if let Some(plan) = plan {
-            let rows = tx.query_all_raw(stmt).await.map_err(AppError::from)?;
+            let rows = tx.rows(&stmt).await.map_err(AppError::from)?;
             let total = if plan.wants_total() {
                 Some(Total::Count(repo::count_stmt(org.org_id, &filter)).get(ctx).await?)
             } else {
                 None
             };
-            let cursor = |r: &QueryResult| {
+            let cursor = |r: &Row| {
                 let key = match field {
-                    OrderField::Name => direct::get::<String>(r, 1)?,
-                    _ => OrderField::time_key(direct::get(r, 1)?),
+                    OrderField::Name => direct::cell::<String>(r, 1)?,
+                    _ => OrderField::time_key(direct::cell(r, 1)?),
                 };
-                Ok(encode(&CampaignCursor(key, direct::get(r, 0)?)))
+                Ok(encode(&CampaignCursor(key, direct::cell(r, 0)?)))
             };
             let rows = direct::Rows::new(rows, &page, &cursor, total).map_err(AppError::from)?;
             let json = direct::connection(&tx, &plan, rows, &cursor).await?;
