@@ -35,6 +35,9 @@ pub struct Metrics {
     pub direct_connections: Arc<AtomicU64>,
     /// Requests run without validating again a document that passed.
     pub validation_skipped: Arc<AtomicU64>,
+    /// Requests run again because their tenant was entered otherwise than
+    /// expected (a role or membership changed since it was last entered).
+    pub entry_rechecks: Arc<AtomicU64>,
 }
 
 fn sanitize(op: &str) -> String {
@@ -137,6 +140,11 @@ impl Metrics {
                 "graphql_validation_skipped_total",
                 "Requests whose document and operation passed full validation before, run checking only their variables.",
                 &self.validation_skipped,
+            ),
+            (
+                "graphql_entry_rechecks_total",
+                "Requests run again because the database entered their tenant otherwise than the last time (a changed role or membership).",
+                &self.entry_rechecks,
             ),
         ] {
             let _ = writeln!(

@@ -31,6 +31,7 @@ pub async fn build_state(config: Config) -> anyhow::Result<AppState> {
         jwt,
         events,
         users: Default::default(),
+        entries: Default::default(),
         api_key_touches: Default::default(),
         metrics: Default::default(),
         secret_box,

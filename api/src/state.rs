@@ -19,6 +19,8 @@ pub struct Inner {
     pub jwt: JwtVerifier,
     pub events: EventHub,
     pub users: UserCache,
+    /// What entering each tenant answered last (`session::enter`).
+    pub entries: EntryCache,
     /// When each API key's use was last recorded here.
     pub api_key_touches: Mutex<HashMap<Uuid, std::time::Instant>>,
     pub metrics: Metrics,
@@ -80,5 +82,38 @@ impl UserCache {
             }
             map.insert(subject.to_string(), (id, email.to_string(), name.map(str::to_string)));
         }
+    }
+}
+
+/// What the database answered when a user entered an org, or an API key
+/// its org, last time: the role (and the key's org). A request expects the
+/// same answer and sends its first statement along with the entry
+/// (`db::Tx::begin_expecting`); the database still checks every time, and
+/// a different answer makes the request run again from a plain entry. So
+/// this only ever saves a round trip, it never grants anything. Bounded:
+/// cleared when full.
+#[derive(Default)]
+pub struct EntryCache {
+    map: Mutex<HashMap<crate::db::Enter, crate::db::Entered>>,
+}
+
+const ENTRY_CACHE_MAX: usize = 100_000;
+
+impl EntryCache {
+    pub fn get(&self, enter: &crate::db::Enter) -> Option<crate::db::Entered> {
+        self.map.lock().ok()?.get(enter).cloned()
+    }
+
+    /// Keeps what entering answered, if it let the caller in.
+    pub fn put(&self, enter: crate::db::Enter, entered: crate::db::Entered) {
+        let Ok(mut map) = self.map.lock() else { return };
+        if entered.role.is_none() {
+            map.remove(&enter);
+            return;
+        }
+        if map.len() >= ENTRY_CACHE_MAX {
+            map.clear();
+        }
+        map.insert(enter, entered);
     }
 }

@@ -185,3 +185,64 @@ async fn a_small_pool_serves_every_waiter_and_stays_within_its_limit() {
     // Every connection is idle now; a probe still gets one.
     assert!(api::db::ping(&db).await);
 }
+
+/// A transaction that expects its entry sends `BEGIN`, the entry and its
+/// first statement in one round trip; entered otherwise than expected, that
+/// statement and every later one fail, the commit fails, and nothing it did
+/// is kept. Entered as expected, it is an ordinary transaction.
+#[tokio::test]
+async fn an_expected_entry_is_checked_by_the_database_before_anything_is_kept() {
+    let (app, db, org) = setup(1, "pool-expect@example.com", "pool-expect").await;
+    let me = app
+        .gql(
+            &app.user("pool-expect@example.com"),
+            "{ viewer { user { id } } }",
+            serde_json::json!({}),
+        )
+        .await;
+    let owner: Uuid = me["data"]["viewer"]["user"]["id"].as_str().unwrap().parse().unwrap();
+    let enter = Enter::User {
+        user_id: owner,
+        org_id: Some(org),
+    };
+    let (tx, entered) = Tx::begin(&db, &enter).await.unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(entered.role.as_deref(), Some("OWNER"));
+
+    // As expected: one round trip for the entry and the first statement.
+    let tx = Tx::begin_expecting(&db, enter.clone(), entered.clone()).await.unwrap();
+    let (_, seen_org, _) = facts(&tx).await;
+    assert_eq!(seen_org, org.to_string());
+    assert_eq!(tx.statement_count(), 1);
+    assert!(tx.mismatched().await.is_none());
+    tx.commit().await.unwrap();
+
+    // Expecting another role: the write fails, and is not kept.
+    let wrong = api::db::Entered {
+        role: Some("VIEWER".into()),
+        ..entered.clone()
+    };
+    let tx = Tx::begin_expecting(&db, enter.clone(), wrong.clone()).await.unwrap();
+    assert!(tx.execute_unprepared(ABANDONED_INSERT).await.is_err());
+    assert_eq!(tx.mismatched().await, Some(entered.clone()));
+    assert!(
+        tx.execute_unprepared("SELECT 1").await.is_err(),
+        "later statements fail too"
+    );
+    assert!(
+        tx.commit().await.is_err(),
+        "a mismatched transaction is rolled back, never committed"
+    );
+    assert_eq!(campaigns_named(&db, org, "abandoned").await, 0);
+
+    // Expecting another role with nothing run: the commit enters, and fails.
+    let tx = Tx::begin_expecting(&db, enter, wrong).await.unwrap();
+    assert!(tx.commit().await.is_err());
+    assert_eq!(tx.mismatched().await, Some(entered));
+
+    // The one connection is in step for the next transaction.
+    let (tx, _) = Tx::begin(&db, &Enter::Nobody).await.unwrap();
+    let (_, seen_org, _) = facts(&tx).await;
+    assert_eq!(seen_org, "");
+    tx.commit().await.unwrap();
+}

@@ -494,6 +494,74 @@ async fn api_keys_act_for_their_org_and_a_revoked_key_is_refused_at_once() {
     );
 }
 
+/// A request expects the role the database answered last time and sends
+/// its first statement together with the entry. The database still checks
+/// every time: a role changed or a membership removed in between applies to
+/// the very next request, whether it reads, writes or only shows the role,
+/// and what the request did under the old role is not kept.
+#[tokio::test]
+async fn a_changed_role_applies_to_the_very_next_request() {
+    let app = spawn_app().await;
+    let (_, owner) = app.org_with_owner("entry-owner@example.com", "entry").await;
+    let member = app.member(&owner, "entry-member@example.com", "EDITOR").await;
+    let create = |name: &str| json!({ "i": { "name": name, "brief": crate::helpers::fixtures::brief(), "locales": ["en"], "platforms": ["X"] } });
+    const CREATE: &str = "mutation($i: CreateCampaignInput!) { createCampaign(input: $i) { campaign { id } } }";
+    let named = async |name: &str| {
+        let body = app
+            .gql(
+                &owner,
+                "query($s: String) { campaigns(filter: {search: $s}) { totalCount } }",
+                json!({ "s": name }),
+            )
+            .await;
+        data_of(&body)["campaigns"]["totalCount"].as_i64().unwrap()
+    };
+    let body = app.gql(&member, CREATE, create("Entry one")).await;
+    assert!(body["errors"].is_null(), "{body}");
+    let rechecks = app.counter("graphql_entry_rechecks_total").await;
+    let membership = membership_id(&app, &owner, "entry-member@example.com").await;
+    let set_role = async |role: &str| {
+        let body = app
+            .gql(
+                &owner,
+                SET_ROLE,
+                json!({ "i": { "membershipId": membership, "role": role } }),
+            )
+            .await;
+        assert!(body["errors"].is_null(), "{body}");
+    };
+
+    // EDITOR -> VIEWER: the next write is refused, and wrote nothing.
+    set_role("VIEWER").await;
+    let body = app.gql(&member, CREATE, create("Entry two")).await;
+    assert_eq!(code_of(&body), "FORBIDDEN", "{body}");
+    assert_eq!(named("Entry two").await, 0);
+    // A role shown without reading anything is checked too.
+    let body = app.gql(&member, "{ viewer { role } }", json!({})).await;
+    assert_eq!(data_of(&body)["viewer"]["role"], "VIEWER", "{body}");
+
+    // VIEWER -> EDITOR: the next write is allowed, not refused on the old role.
+    set_role("EDITOR").await;
+    let body = app.gql(&member, CREATE, create("Entry three")).await;
+    assert!(body["errors"].is_null(), "{body}");
+    assert_eq!(named("Entry three").await, 1);
+
+    // Removed: the next read is refused.
+    let body = app
+        .gql(&owner, REMOVE, json!({ "i": { "membershipId": membership } }))
+        .await;
+    assert!(body["errors"].is_null(), "{body}");
+    let body = app.gql(&member, "{ campaigns { totalCount } }", json!({})).await;
+    assert_eq!(code_of(&body), "FORBIDDEN", "{body}");
+
+    // Each change was noticed by the database's own check and the request
+    // run again: VIEWER (write), EDITOR (write), removed (read).
+    assert!(
+        app.counter("graphql_entry_rechecks_total").await >= rechecks + 3,
+        "the changed entries were not rechecked"
+    );
+}
+
 /// Org B's caller with org A's ids: NOT_FOUND everywhere, and lists never
 /// contain org A's rows.
 #[tokio::test]

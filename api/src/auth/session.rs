@@ -3,7 +3,7 @@
 //! request runs in.
 
 use crate::auth::{Claims, Credentials};
-use crate::db::{Enter, Tx};
+use crate::db::{Enter, Entered, Tx};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use crate::tenancy::{OrgCtx, Principal, Role};
@@ -64,39 +64,73 @@ pub async fn identify(state: &AppState, creds: Credentials) -> AppResult<Identit
     })
 }
 
+/// How a request's transaction enters its tenant.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Entry {
+    /// Ask the database first (one round trip), then run.
+    Checked,
+    /// Expect what the database answered last time for this caller, and
+    /// send the entry with the first statement (`db::Tx::begin_expecting`).
+    /// The database still checks; the caller must look at
+    /// `Tx::mismatched` and run the request again `Checked` if it answered
+    /// otherwise. Falls back to `Checked` when nothing is known yet.
+    Expected,
+}
+
 /// Opens the transaction for `identity` in `org` (the `X-Org-Id`), checking
 /// membership. Anonymous callers get no transaction.
 pub async fn enter(
     state: &AppState,
     identity: &Identity,
     org: Option<Uuid>,
+    entry: Entry,
 ) -> AppResult<(Option<Tx>, Principal, Option<OrgCtx>)> {
-    match identity {
+    let enter = match identity {
         Identity::Anonymous => {
             if org.is_some() {
                 return Err(AppError::unauthenticated("sign in to choose an org"));
             }
-            Ok((None, Principal::Anonymous, None))
+            return Ok((None, Principal::Anonymous, None));
         }
+        Identity::User { user_id, .. } => Enter::User {
+            user_id: *user_id,
+            org_id: org,
+        },
+        Identity::ApiKey { key_hash } => Enter::ApiKey {
+            key_hash: key_hash.clone(),
+        },
+    };
+    // Without an org, a user's entry answers nothing to expect.
+    let expected = match (entry, &enter) {
+        (Entry::Checked, _) => None,
+        (Entry::Expected, Enter::User { org_id: None, .. }) => Some(Entered::default()),
+        (Entry::Expected, e) => state.entries.get(e),
+    };
+    let (tx, entered) = match expected {
+        Some(expected) => (
+            Tx::begin_expecting(&state.pool, enter.clone(), expected.clone()).await?,
+            expected,
+        ),
+        None => {
+            let (tx, entered) = Tx::begin(&state.pool, &enter).await?;
+            state.entries.put(enter.clone(), entered.clone());
+            (tx, entered)
+        }
+    };
+    let role = entered.role.as_deref().and_then(Role::parse);
+    match identity {
+        Identity::Anonymous => Ok((None, Principal::Anonymous, None)),
         Identity::User {
             user_id,
             email,
             platform_admin,
         } => {
-            let (tx, entered) = Tx::begin(
-                &state.pool,
-                &Enter::User {
-                    user_id: *user_id,
-                    org_id: org,
-                },
-            )
-            .await?;
             let principal = Principal::User {
                 user_id: *user_id,
                 email: email.clone(),
                 platform_admin: *platform_admin,
             };
-            let org_ctx = match (org, entered.role.as_deref().and_then(Role::parse)) {
+            let org_ctx = match (org, role) {
                 (None, _) => None,
                 (Some(org_id), Some(role)) => Some(OrgCtx { org_id, role }),
                 (Some(_), None) => {
@@ -106,19 +140,8 @@ pub async fn enter(
             };
             Ok((Some(tx), principal, org_ctx))
         }
-        Identity::ApiKey { key_hash } => {
-            let (tx, entered) = Tx::begin(
-                &state.pool,
-                &Enter::ApiKey {
-                    key_hash: key_hash.clone(),
-                },
-            )
-            .await?;
-            let (Some(key_id), Some(org_id), Some(role)) = (
-                entered.api_key_id,
-                entered.org_id,
-                entered.role.as_deref().and_then(Role::parse),
-            ) else {
+        Identity::ApiKey { .. } => {
+            let (Some(key_id), Some(org_id), Some(role)) = (entered.api_key_id, entered.org_id, role) else {
                 let _ = tx.rollback().await;
                 return Err(AppError::unauthenticated("invalid or revoked API key"));
             };
@@ -129,6 +152,22 @@ pub async fn enter(
             Ok((Some(tx), Principal::ApiKey { key_id }, Some(OrgCtx { org_id, role })))
         }
     }
+}
+
+/// Records what a transaction's entry really answered, after it differed
+/// from what was expected (the next request expects this).
+pub fn entered_otherwise(state: &AppState, identity: &Identity, org: Option<Uuid>, actual: Entered) {
+    let enter = match identity {
+        Identity::Anonymous => return,
+        Identity::User { user_id, .. } => Enter::User {
+            user_id: *user_id,
+            org_id: org,
+        },
+        Identity::ApiKey { key_hash } => Enter::ApiKey {
+            key_hash: key_hash.clone(),
+        },
+    };
+    state.entries.put(enter, actual);
 }
 
 /// Parses an `X-Org-Id` value.

@@ -41,7 +41,7 @@ use uuid::Uuid;
 const RECOVER_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// The context a transaction starts in.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Enter {
     /// No tenant: RLS shows nothing.
     Nobody,
@@ -332,7 +332,9 @@ impl Tx {
         self.finish("COMMIT").await
     }
 
-    /// Rolls back (a transaction that sent nothing just lets its connection go).
+    /// Rolls back. A transaction that has not sent anything yet is entered
+    /// first, as for `commit`: an answer built on what was expected (a
+    /// refusal, say) must not go out unchecked either.
     pub async fn rollback(&self) -> Result<(), DbErr> {
         self.finish("ROLLBACK").await
     }
@@ -344,17 +346,17 @@ impl Tx {
             return Err(closed());
         }
         let lease = inner.conn.as_mut().ok_or_else(closed)?;
-        let result = match &inner.state {
-            State::Pending { .. } if sql == "ROLLBACK" => Ok(()),
+        // From here on something may have been sent: a drop recovers.
+        let result = match std::mem::replace(&mut inner.state, State::Open) {
             State::Pending { enter, expected } => {
                 self.round_trips.fetch_add(1, Ordering::Relaxed);
-                let commit = lease.conn.prepare(sql, &[]).await.map_err(exec_err)?;
-                let (entered, committed) = enter_and(&mut lease.conn, enter, async |c| c.execute(&commit, &[]).await)
+                let end = lease.conn.prepare(sql, &[]).await.map_err(exec_err)?;
+                let (entered, ended) = enter_and(&mut lease.conn, &enter, async |c| c.execute(&end, &[]).await)
                     .await
                     .map_err(exec_err)?;
-                if entered != *expected {
-                    // Nothing but the entry ran, so the COMMIT kept
-                    // nothing; what the caller built on `expected` must
+                if entered != expected {
+                    // Nothing but the entry ran, so there was nothing to
+                    // keep; but what the caller built on `expected` must
                     // not go out.
                     inner.state = State::Mismatched(entered);
                     inner.open = false;
@@ -363,9 +365,14 @@ impl Tx {
                     }
                     return Err(mismatch());
                 }
-                committed.map(|_| ()).map_err(exec_err)
+                ended.map(|_| ()).map_err(exec_err)
             }
-            State::Open | State::Mismatched(_) => {
+            state => {
+                // A mismatched transaction is never committed: it is
+                // rolled back, and the commit fails.
+                let refused = matches!(state, State::Mismatched(_)) && sql == "COMMIT";
+                let sql = if refused { "ROLLBACK" } else { sql };
+                inner.state = state;
                 self.round_trips.fetch_add(1, Ordering::Relaxed);
                 let statement = lease.conn.prepare(sql, &[]).await.map_err(exec_err)?;
                 lease
@@ -383,6 +390,9 @@ impl Tx {
             if let Some(lease) = inner.conn.take() {
                 self.db.release(lease);
             }
+            if matches!(inner.state, State::Mismatched(_)) && sql == "COMMIT" {
+                return Err(mismatch());
+            }
         }
         result
     }
@@ -392,7 +402,8 @@ impl Tx {
         drop(Unfinished(self.inner.get_mut().conn.take()));
     }
 
-    /// Round trips to the database so far, `BEGIN` and `COMMIT` included.
+    /// Round trips to the database so far, `BEGIN` and `COMMIT` included
+    /// (preparing a statement the first time on a connection aside).
     pub fn statement_count(&self) -> u32 {
         self.round_trips.load(Ordering::Relaxed)
     }
@@ -420,17 +431,20 @@ impl Tx {
                 .await
                 .map_err(err),
             State::Mismatched(_) => Err(mismatch()),
-            State::Pending { enter, expected } => {
-                let (entered, out) = enter_and(conn, enter, async |c| {
+            State::Pending { .. } => {
+                // From here on something may have been sent: a drop recovers.
+                let State::Pending { enter, expected } = std::mem::replace(&mut inner.state, State::Open) else {
+                    return Err(closed());
+                };
+                let (entered, out) = enter_and(conn, &enter, async |c| {
                     send(c, kind, prepared.as_ref(), sql, &params).await
                 })
                 .await
                 .map_err(err)?;
-                if entered != *expected {
+                if entered != expected {
                     inner.state = State::Mismatched(entered);
                     return Err(mismatch());
                 }
-                inner.state = State::Open;
                 out.map_err(err)
             }
         }

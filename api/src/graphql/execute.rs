@@ -7,6 +7,7 @@ use super::errors::error_response;
 use super::loaders::DbLoader;
 use super::validated::Types;
 use crate::auth::{self, session};
+use crate::db::Tx;
 use crate::error::AppError;
 use crate::idempotency::{self, Idempotency};
 use crate::server::Server;
@@ -119,6 +120,41 @@ pub(super) struct Parsed {
     pub(super) kept: Option<Arc<Kept>>,
 }
 
+/// What a request's parts are, kept to run it again (`Attempt::Again`).
+struct Seed {
+    query: String,
+    operation_name: Option<String>,
+    variables: async_graphql::Variables,
+    extensions: async_graphql::Extensions,
+}
+
+impl Seed {
+    fn of(req: &async_graphql::Request) -> Self {
+        Self {
+            query: req.query.clone(),
+            operation_name: req.operation_name.clone(),
+            variables: req.variables.clone(),
+            extensions: req.extensions.clone(),
+        }
+    }
+
+    fn request(self, kept: Option<&Kept>) -> async_graphql::Request {
+        let mut req = async_graphql::Request::new(self.query).variables(self.variables);
+        req.operation_name = self.operation_name;
+        req.extensions = self.extensions;
+        if let Some(k) = kept {
+            req.set_parsed_query(k.doc().clone());
+        }
+        req
+    }
+}
+
+enum Attempt {
+    Done(Outcome),
+    /// The tenant was entered otherwise than expected; nothing was kept.
+    Again,
+}
+
 pub(super) async fn execute(
     server: Server,
     creds: auth::Credentials,
@@ -132,32 +168,105 @@ pub(super) async fn execute(
         Ok(i) => i,
         Err(e) => return refused(e),
     };
-    let (tx, principal, org_ctx) = match session::enter(state, &identity, org).await {
+    // A request is run once, expecting the entry the database answered
+    // last time (one round trip fewer). Uploads are read as they are
+    // executed, so a request with files cannot be run twice: it enters first.
+    let (entry, seed) = if req.uploads.is_empty() {
+        (session::Entry::Expected, Some(Seed::of(&req)))
+    } else {
+        (session::Entry::Checked, None)
+    };
+    let first = attempt(
+        &server,
+        &identity,
+        org,
+        &request_id,
+        req,
+        kept.clone(),
+        idem.as_ref(),
+        entry,
+    )
+    .await;
+    match (first, seed) {
+        (Attempt::Done(outcome), _) => outcome,
+        (Attempt::Again, Some(seed)) => {
+            state.metrics.entry_rechecks.fetch_add(1, Ordering::Relaxed);
+            let req = seed.request(kept.as_deref());
+            match attempt(
+                &server,
+                &identity,
+                org,
+                &request_id,
+                req,
+                kept,
+                idem.as_ref(),
+                session::Entry::Checked,
+            )
+            .await
+            {
+                Attempt::Done(outcome) => outcome,
+                Attempt::Again => refused(AppError::Internal(anyhow::anyhow!("a checked entry was mismatched"))),
+            }
+        }
+        (Attempt::Again, None) => refused(AppError::Internal(anyhow::anyhow!("a checked entry was mismatched"))),
+    }
+}
+
+/// Whether `tx` was entered otherwise than expected: then it is rolled
+/// back (if it was not finished), what the database answered is kept for
+/// the next request, and the request runs again.
+async fn mismatched(
+    state: &crate::state::AppState,
+    identity: &session::Identity,
+    org: Option<uuid::Uuid>,
+    tx: &Tx,
+) -> bool {
+    let Some(actual) = tx.mismatched().await else {
+        return false;
+    };
+    let _ = tx.rollback().await;
+    session::entered_otherwise(state, identity, org, actual);
+    true
+}
+
+#[expect(clippy::too_many_arguments, reason = "one request's parts")]
+async fn attempt(
+    server: &Server,
+    identity: &session::Identity,
+    org: Option<uuid::Uuid>,
+    request_id: &str,
+    req: async_graphql::Request,
+    kept: Option<Arc<Kept>>,
+    idem: Option<&(String, String)>,
+    entry: session::Entry,
+) -> Attempt {
+    let state = &server.state;
+    let (tx, principal, org_ctx) = match session::enter(state, identity, org, entry).await {
         Ok(v) => v,
-        Err(e) => return refused(e),
+        Err(e) => return Attempt::Done(refused(e)),
     };
     if let (crate::tenancy::Principal::ApiKey { key_id }, Some(o)) = (&principal, org_ctx) {
         session::touch_api_key(state, o.org_id, *key_id);
     }
-    let ctx = Arc::new(RequestCtx::new(request_id, principal, org_ctx));
+    let ctx = Arc::new(RequestCtx::new(request_id.to_string(), principal, org_ctx));
     let Some(tx) = tx else {
         // Anonymous: no transaction, so no tenant data can be read at all.
         if idem.is_some() {
-            return refused(AppError::unauthenticated("sign in to use Idempotency-Key"));
+            return Attempt::Done(refused(AppError::unauthenticated("sign in to use Idempotency-Key")));
         }
-        let mut resp = run_schema(&server, kept, req.data(ctx)).await;
+        let mut resp = run_schema(server, kept, req.data(ctx)).await;
         super::errors::finalize(&mut resp.errors);
-        return Outcome::Executed {
+        return Attempt::Done(Outcome::Executed {
             body: to_body(&resp),
             statements: 0,
             replayed: false,
             code: outcome_code(&resp),
-        };
+        });
     };
     let tx = Arc::new(tx);
     let mut idem_row = None;
     if let Some((key, hash)) = idem {
-        match idempotency::begin(&tx, &ctx, &key, &hash).await {
+        match idempotency::begin(&tx, &ctx, key, hash).await {
             Ok(Idempotency::Fresh(id)) => idem_row = Some(id),
             Ok(Idempotency::Replay(stored)) => {
                 let body = Encoded {
@@ -165,39 +274,50 @@ pub(super) async fn execute(
                     not_executed: false,
                 };
                 let _ = tx.commit().await;
-                return Outcome::Executed {
+                return Attempt::Done(Outcome::Executed {
                     body,
                     statements: tx.statement_count(),
                     replayed: true,
                     code: "OK",
-                };
+                });
             }
             Err(e) => {
+                if mismatched(state, identity, org, &tx).await {
+                    return Attempt::Again;
+                }
                 let _ = tx.rollback().await;
                 let code = e.code();
                 let resp = error_response(e);
-                return Outcome::Executed {
+                return Attempt::Done(Outcome::Executed {
                     body: to_body(&resp),
                     statements: tx.statement_count(),
                     replayed: false,
                     code,
-                };
+                });
             }
         }
     }
     let loaders = Arc::new(DbLoader::new(tx.clone()));
-    let mut resp = run_schema(&server, kept, req.data(ctx.clone()).data(tx.clone()).data(loaders)).await;
+    let mut resp = run_schema(server, kept, req.data(ctx.clone()).data(tx.clone()).data(loaders)).await;
+    if mismatched(state, identity, org, &tx).await {
+        return Attempt::Again;
+    }
     super::errors::finalize(&mut resp.errors);
     let code = outcome_code(&resp);
     if !resp.errors.is_empty() {
-        // Any error: nothing the request did is kept.
+        // Any error: nothing the request did is kept. (A transaction that
+        // sent nothing yet is entered by its rollback: an error built on
+        // the expected role is checked too.)
         let _ = tx.rollback().await;
-        return Outcome::Executed {
+        if mismatched(state, identity, org, &tx).await {
+            return Attempt::Again;
+        }
+        return Attempt::Done(Outcome::Executed {
             body: to_body(&resp),
             statements: tx.statement_count(),
             replayed: false,
             code,
-        };
+        });
     }
     // Only an idempotency key needs the body before commit (it is stored
     // with the key); otherwise the connection goes back first.
@@ -210,24 +330,27 @@ pub(super) async fn execute(
         };
         if let Err(e) = stored {
             let _ = tx.rollback().await;
-            return Outcome::Executed {
+            return Attempt::Done(Outcome::Executed {
                 body: to_body(&error_response(e)),
                 statements: tx.statement_count(),
                 replayed: false,
                 code,
-            };
+            });
         }
         body = Some(encoded);
     }
     if let Err(e) = tx.commit().await {
+        if mismatched(state, identity, org, &tx).await {
+            return Attempt::Again;
+        }
         AppError::from(e).log();
         let failed = error_response(AppError::Internal(anyhow::anyhow!("commit failed")));
-        return Outcome::Executed {
+        return Attempt::Done(Outcome::Executed {
             body: to_body(&failed),
             statements: tx.statement_count(),
             replayed: false,
             code: "INTERNAL",
-        };
+        });
     }
     let events = ctx.take_outbox();
     if events
@@ -238,10 +361,10 @@ pub(super) async fn execute(
     }
     state.events.publish(events).await;
     let body = body.unwrap_or_else(|| to_body(&resp));
-    Outcome::Executed {
+    Attempt::Done(Outcome::Executed {
         body,
         statements: tx.statement_count(),
         replayed: false,
         code,
-    }
+    })
 }

@@ -359,7 +359,7 @@ async fn check(
     org: Option<Uuid>,
 ) -> Result<(Principal, Option<OrgCtx>), AppError> {
     let identity = session::identify(&server.state, creds.clone()).await?;
-    let (tx, principal, org_ctx) = session::enter(&server.state, &identity, org).await?;
+    let (tx, principal, org_ctx) = session::enter(&server.state, &identity, org, session::Entry::Checked).await?;
     if let Some(tx) = tx {
         tx.commit().await?;
     }
