@@ -1,6 +1,6 @@
--- Q3, createCampaign: the statements our server sends (X-Db-Statements: 3):
--- BEGIN + tenant (one round trip), the campaign and its audit event in one
--- statement, COMMIT.
+-- Q3, createCampaign: the statements our server sends, in its round trips
+-- (X-Db-Statements: 2): 1. BEGIN, entering the tenant and the campaign with
+-- its audit event (one statement), pipelined; 2. COMMIT.
 -- Rows are named bench-pgbench-... and deleted after the run.
 -- Variables: -D user=<bench user uuid> -D orgs=N
 \set o random(1, :orgs)
@@ -8,7 +8,6 @@
 \startpipeline
 BEGIN;
 SELECT cs_enter_user(:user::uuid, md5('org:' || :o)::uuid) AS role;
-\endpipeline
 WITH changed AS (
   INSERT INTO campaigns (org_id, name, slug, brief, locales, platforms, created_by)
   VALUES (md5('org:' || :o)::uuid, 'bench-pgbench-' || :client_id || '-' || :r, 'bench-pgbench-' || :client_id || '-' || :r,
@@ -19,4 +18,5 @@ WITH changed AS (
                 SELECT md5('org:' || :o)::uuid, :user::uuid, NULL, 'campaign.create', 'Campaign', changed.id,
                        ('{"name": "bench-pgbench-' || :client_id || '-' || :r || '"}')::jsonb FROM changed)
 SELECT * FROM changed;
+\endpipeline
 COMMIT;
