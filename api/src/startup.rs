@@ -6,6 +6,7 @@ use crate::crypto::{SecretBox, Signer};
 use crate::events::EventHub;
 use crate::state::{AppState, Inner};
 use anyhow::Context as _;
+use axum::serve::ListenerExt as _;
 use std::net::SocketAddr;
 use tokio::net::TcpListener;
 
@@ -79,6 +80,15 @@ impl App {
         let state = build_state(config).await?;
         let router = crate::server::router(state.clone());
         let (shutdown, mut rx) = tokio::sync::watch::channel(false);
+        // Small writes go out at once: a subscription's events, a WebSocket
+        // pong, a response written in more than one piece. With Nagle on, a
+        // write behind one not yet acknowledged waits for the peer's
+        // (delayed, up to 40 ms) ACK.
+        let listener = listener.tap_io(|tcp| {
+            if let Err(e) = tcp.set_nodelay(true) {
+                tracing::debug!(error = %e, "cannot set TCP_NODELAY on an accepted connection");
+            }
+        });
         let handle = tokio::spawn(async move {
             let served = axum::serve(listener, router)
                 .with_graceful_shutdown(async move {
