@@ -108,6 +108,9 @@ pub struct Config {
     pub environment: Environment,
     pub introspection: bool,
     pub db_pool_size: u32,
+    /// `serve`'s runtimes, one thread each (`lanes.rs`); 0: one runtime
+    /// with a worker thread per core instead.
+    pub server_threads: usize,
     pub job_lease: Duration,
     /// How often an open WebSocket's credentials are checked again.
     pub ws_recheck: Duration,
@@ -291,6 +294,13 @@ impl Config {
         if db_pool_size == 0 {
             return Err(invalid("DB_POOL_SIZE", "must be at least 1"));
         }
+        let server_threads: usize = match src.get("SERVER_THREADS") {
+            Some(v) => parse_num("SERVER_THREADS", &v)?,
+            None => std::thread::available_parallelism().map_or(1, usize::from),
+        };
+        if server_threads > 1024 {
+            return Err(invalid("SERVER_THREADS", "must be at most 1024"));
+        }
         let job_lease = Duration::from_secs(
             src.get("JOB_LEASE_SECONDS")
                 .map(|v| parse_num("JOB_LEASE_SECONDS", &v))
@@ -358,6 +368,7 @@ impl Config {
             environment,
             introspection,
             db_pool_size,
+            server_threads,
             job_lease,
             ws_recheck,
             cors_origins,
@@ -424,4 +435,35 @@ pub fn database_url(src: &dyn Source) -> Result<Secret, ConfigError> {
         "DATABASE_URL",
         src.get("DATABASE_URL").ok_or(ConfigError::Missing("DATABASE_URL"))?,
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn config(extra: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let env: HashMap<String, String> = [
+            ("DATABASE_URL", "postgres://app@localhost/cs"),
+            ("SECRET_KEY", "0123456789abcdef0123"),
+            ("JWT_SECRET", "0123456789abcdef0123"),
+        ]
+        .into_iter()
+        .chain(extra.iter().copied())
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+        Config::from_source(&env)
+    }
+
+    #[test]
+    fn server_threads_default_to_one_per_core_and_are_checked() {
+        let cores = std::thread::available_parallelism().map_or(1, usize::from);
+        assert_eq!(config(&[]).unwrap().server_threads, cores);
+        assert_eq!(config(&[("SERVER_THREADS", "0")]).unwrap().server_threads, 0);
+        assert_eq!(config(&[("SERVER_THREADS", " 3 ")]).unwrap().server_threads, 3);
+        for bad in ["-1", "two", "1025"] {
+            let err = config(&[("SERVER_THREADS", bad)]).unwrap_err().to_string();
+            assert!(err.contains("SERVER_THREADS"), "{bad}: {err}");
+        }
+    }
 }

@@ -12,6 +12,7 @@ pub mod graphql;
 pub mod idempotency;
 pub mod images;
 pub mod jobs;
+pub mod lanes;
 pub mod leads;
 pub mod metrics;
 pub mod pipeline;

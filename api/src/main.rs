@@ -38,7 +38,16 @@ fn main() -> ExitCode {
         eprintln!("{USAGE}");
         return ExitCode::from(2);
     };
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    // `serve` on lanes (SERVER_THREADS > 0): this thread is lane 0, with a
+    // single-threaded runtime; the others start their own (`lanes.rs`).
+    // Settings that do not parse fail in `run`, with their message.
+    let lanes = command == "serve" && Config::from_env().is_ok_and(|c| c.server_threads > 0);
+    let mut builder = if lanes {
+        tokio::runtime::Builder::new_current_thread()
+    } else {
+        tokio::runtime::Builder::new_multi_thread()
+    };
+    let runtime = match builder.enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("cannot start the runtime: {e}");

@@ -23,6 +23,8 @@ struct Inner {
     requests: HashMap<(String, &'static str), u64>,
     latency: Histogram,
     http: HashMap<(String, u16), u64>,
+    /// Accepted connections by the lane that serves them.
+    connections: HashMap<usize, u64>,
 }
 
 #[derive(Clone, Default)]
@@ -72,6 +74,12 @@ impl Metrics {
         }
     }
 
+    pub fn connection_dealt(&self, lane: usize) {
+        if let Ok(mut inner) = self.inner.lock() {
+            *inner.connections.entry(lane).or_default() += 1;
+        }
+    }
+
     pub fn render(&self, pool: &crate::db::Db) -> String {
         let mut out = String::new();
         if let Ok(inner) = self.inner.lock() {
@@ -107,6 +115,13 @@ impl Metrics {
             rows.sort();
             for ((route, status), n) in rows {
                 let _ = writeln!(out, "http_responses_total{{route=\"{route}\",status=\"{status}\"}} {n}");
+            }
+            out.push_str("# HELP http_connections_total Connections accepted, by the lane (runtime) serving them.\n");
+            out.push_str("# TYPE http_connections_total counter\n");
+            let mut rows: Vec<_> = inner.connections.iter().collect();
+            rows.sort();
+            for (lane, n) in rows {
+                let _ = writeln!(out, "http_connections_total{{lane=\"{lane}\"}} {n}");
             }
         }
         out.push_str("# HELP db_pool_connections Connections in the database pool.\n");

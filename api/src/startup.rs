@@ -4,14 +4,15 @@ use crate::auth::JwtVerifier;
 use crate::config::Config;
 use crate::crypto::{SecretBox, Signer};
 use crate::events::EventHub;
+use crate::lanes::Lanes;
 use crate::state::{AppState, Inner};
 use anyhow::Context as _;
-use axum::serve::ListenerExt as _;
 use std::net::SocketAddr;
 use tokio::net::TcpListener;
 
-pub async fn build_state(config: Config) -> anyhow::Result<AppState> {
-    let pool = crate::db::Db::connect(&config.database_url, config.db_pool_size).await?;
+/// The state an instance shares, its pool split over `lanes` lanes.
+pub async fn build_state(config: Config, lanes: usize) -> anyhow::Result<AppState> {
+    let pool = crate::db::Db::connect_lanes(&config.database_url, config.db_pool_size, lanes).await?;
     crate::db::check_app_role(&pool).await?;
     let jwt = JwtVerifier::from_config(&config.jwt)?;
     let events = match &config.redis_url {
@@ -61,8 +62,7 @@ async fn webhook_limiter(config: &Config) -> anyhow::Result<crate::leads::RateLi
 pub struct App {
     pub addr: SocketAddr,
     pub state: AppState,
-    shutdown: tokio::sync::watch::Sender<bool>,
-    handle: tokio::task::JoinHandle<()>,
+    lanes: Lanes,
 }
 
 impl App {
@@ -74,42 +74,22 @@ impl App {
         Self::start_on(listener, config).await
     }
 
-    /// Serves on a listener the caller bound (tests bind first to learn the port).
+    /// Serves on a listener the caller bound (tests bind first to learn the
+    /// port), on `SERVER_THREADS` lanes (`lanes.rs`); lane 0 is the runtime
+    /// this is called on.
     pub async fn start_on(listener: TcpListener, config: Config) -> anyhow::Result<App> {
         let addr = listener.local_addr()?;
-        let state = build_state(config).await?;
+        let lanes = config.server_threads.max(1);
+        let state = build_state(config, lanes).await?;
         let router = crate::server::router(state.clone());
-        let (shutdown, mut rx) = tokio::sync::watch::channel(false);
-        // Small writes go out at once: a subscription's events, a WebSocket
-        // pong, a response written in more than one piece. With Nagle on, a
-        // write behind one not yet acknowledged waits for the peer's
-        // (delayed, up to 40 ms) ACK.
-        let listener = listener.tap_io(|tcp| {
-            if let Err(e) = tcp.set_nodelay(true) {
-                tracing::debug!(error = %e, "cannot set TCP_NODELAY on an accepted connection");
-            }
-        });
-        let handle = tokio::spawn(async move {
-            let served = axum::serve(listener, router)
-                .with_graceful_shutdown(async move {
-                    let _ = rx.wait_for(|stop| *stop).await;
-                })
-                .await;
-            if let Err(e) = served {
-                tracing::error!(error = %e, "server stopped");
-            }
-        });
-        Ok(App {
-            addr,
-            state,
-            shutdown,
-            handle,
-        })
+        let lanes = Lanes::start(listener, router, state.pool.lanes(), state.metrics.clone())
+            .context("cannot start the server's threads")?;
+        Ok(App { addr, state, lanes })
     }
 
-    pub async fn stop(self) {
-        let _ = self.shutdown.send(true);
-        let _ = self.handle.await;
+    /// Stops taking connections and waits for those open to finish.
+    pub async fn stop(mut self) {
+        self.lanes.stop().await;
     }
 }
 
@@ -120,15 +100,17 @@ const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(30);
 /// SIGINT/SIGTERM; then stops taking requests and drains the workers.
 pub async fn serve(config: Config) -> anyhow::Result<()> {
     let workers = config.workers;
-    let app = App::start(config).await?;
+    let mut app = App::start(config).await?;
     let pool = crate::jobs::WorkerPool::start(&app.state, workers);
-    tracing::info!(addr = %app.addr, workers, "listening; GraphQL at /graphql, subscriptions at /graphql/ws");
+    let lanes = app.state.pool.lanes();
+    tracing::info!(addr = %app.addr, workers, lanes, "listening; GraphQL at /graphql, subscriptions at /graphql/ws");
     shutdown_signal().await;
     tracing::info!("shutting down");
-    let state = app.state.clone();
-    app.stop().await;
+    app.lanes.stop().await;
+    // The lanes' runtimes (and what the workers may use on them) live
+    // until `app` is dropped, after the workers are done.
     pool.drain(SHUTDOWN_GRACE).await;
-    drop(state);
+    drop(app);
     Ok(())
 }
 
@@ -136,7 +118,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
 /// SIGINT/SIGTERM; then drains them.
 pub async fn run_workers(config: Config) -> anyhow::Result<()> {
     let count = config.workers.max(1);
-    let state = build_state(config).await?;
+    let state = build_state(config, 1).await?;
     let pool = crate::jobs::WorkerPool::start(&state, count);
     tracing::info!(workers = count, "workers running");
     shutdown_signal().await;

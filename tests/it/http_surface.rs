@@ -399,3 +399,64 @@ async fn cors_admits_only_the_configured_origins() {
     let other = preflight("https://evil.example").await.unwrap();
     assert!(other.headers().get("access-control-allow-origin").is_none());
 }
+
+/// With two lanes (runtimes), connections are dealt to them in turn, and
+/// tenancy holds on each: an org reads its campaign on every connection,
+/// another org gets NOT_FOUND for it. Once stopped, nothing listens.
+#[tokio::test]
+async fn lanes_share_the_connections_and_keep_tenants_apart() {
+    let app = spawn_app_with(|s| {
+        s.insert("SERVER_THREADS".into(), "2".into());
+    })
+    .await;
+    let (_, a) = app.org_with_owner("lanes-a@example.com", "lanes-a").await;
+    let (_, b) = app.org_with_owner("lanes-b@example.com", "lanes-b").await;
+    let id = crate::helpers::fixtures::campaign(&app, &a, crate::helpers::fixtures::campaign_input("on lanes")).await;
+    let lane_counts = |metrics: &str| -> [u64; 2] {
+        [0, 1].map(|lane| {
+            metrics
+                .lines()
+                .find_map(|l| l.strip_prefix(&format!("http_connections_total{{lane=\"{lane}\"}} ")))
+                .and_then(|n| n.trim().parse().ok())
+                .unwrap_or(0)
+        })
+    };
+    // A client that keeps no connection: every request is a new one.
+    let fresh = reqwest::Client::builder().pool_max_idle_per_host(0).build().unwrap();
+    let metrics = async || {
+        let resp = fresh.get(format!("{}/metrics", app.base)).send().await.unwrap();
+        lane_counts(&resp.text().await.unwrap())
+    };
+    let before = metrics().await;
+    let url = format!("{}/graphql", app.base);
+    let q = json!({ "query": "query($id: ID!) { campaign(id: $id) { id name } }", "variables": { "id": id } });
+    for i in 0..12 {
+        let caller = if i % 2 == 0 { &a } else { &b };
+        let body: serde_json::Value = caller
+            .post(&fresh, &url)
+            .json(&q)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        if i % 2 == 0 {
+            assert_eq!(data_of(&body)["campaign"]["name"], "on lanes", "{body}");
+        } else {
+            assert_eq!(code_of(&body), "NOT_FOUND", "{body}");
+        }
+    }
+    let after = metrics().await;
+    let dealt = [after[0] - before[0], after[1] - before[1]];
+    // 12 requests and the /metrics one: 13 connections, in turn.
+    assert_eq!(dealt[0] + dealt[1], 13, "{dealt:?}");
+    assert!(dealt[0].abs_diff(dealt[1]) <= 1, "dealt unevenly: {dealt:?}");
+
+    let addr = app.addr;
+    app.stop().await;
+    assert!(
+        tokio::net::TcpStream::connect(addr).await.is_err(),
+        "something still listens after stop"
+    );
+}

@@ -246,3 +246,58 @@ async fn an_expected_entry_is_checked_by_the_database_before_anything_is_kept() 
     assert_eq!(seen_org, "");
     tx.commit().await.unwrap();
 }
+
+/// With lanes (a runtime per core), each lane takes connections from its
+/// own share of the pool: a lane that used its share waits, even while
+/// another lane's connections are free, and never gets another lane's.
+#[tokio::test]
+async fn lanes_each_use_their_own_share_of_the_pool() {
+    let app = spawn_app().await;
+    let url = Secret::new(app.db.app_url.clone());
+    // More lanes than connections: one shard per connection.
+    assert_eq!(Db::connect_lanes(&url, 1, 4).await.unwrap().lanes(), 1);
+
+    // 3 connections over 2 lanes: lane 0 gets 2, lane 1 gets 1.
+    let db = Db::connect_lanes(&url, 3, 2).await.unwrap();
+    assert_eq!((db.lanes(), db.max_connections()), (2, 3));
+    let (a, _) = Tx::begin(&db, &Enter::Nobody).await.unwrap();
+    let (b, _) = Tx::begin(&db, &Enter::Nobody).await.unwrap();
+    let lane0 = [facts(&a).await.0, facts(&b).await.0];
+    assert_ne!(lane0[0], lane0[1]);
+    assert!(
+        tokio::time::timeout(Duration::from_millis(300), Tx::begin(&db, &Enter::Nobody))
+            .await
+            .is_err(),
+        "lane 0 had a third connection"
+    );
+
+    // Lane 1, on a thread and runtime of its own, as the server runs it.
+    let lane1_db = db.clone();
+    let lane1 = std::thread::spawn(move || {
+        api::db::set_lane(1);
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async move {
+            let (tx, _) = Tx::begin(&lane1_db, &Enter::Nobody).await.unwrap();
+            let pid = facts(&tx).await.0;
+            let second = tokio::time::timeout(Duration::from_millis(300), Tx::begin(&lane1_db, &Enter::Nobody)).await;
+            tx.commit().await.unwrap();
+            // Its own connection again, once handed back.
+            let (again, _) = Tx::begin(&lane1_db, &Enter::Nobody).await.unwrap();
+            let pid_again = facts(&again).await.0;
+            again.commit().await.unwrap();
+            (pid, second.is_err(), pid_again)
+        })
+    })
+    .join()
+    .unwrap();
+    let (pid1, lane1_waited, pid1_again) = lane1;
+    assert!(!lane0.contains(&pid1), "lane 1 got one of lane 0's connections");
+    assert!(lane1_waited, "lane 1 had a second connection");
+    assert_eq!(pid1_again, pid1);
+    a.commit().await.unwrap();
+    b.commit().await.unwrap();
+    assert_eq!(db.stats(), (3, 3));
+}

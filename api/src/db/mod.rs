@@ -9,7 +9,7 @@ mod pool;
 mod tx;
 mod value;
 
-pub use pool::Db;
+pub use pool::{Db, set_lane};
 pub use tx::{Enter, Entered, Mismatch, Tx};
 pub use value::{PgError, pg_error};
 

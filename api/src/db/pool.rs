@@ -14,11 +14,17 @@
 //! - a connection idle for [`IDLE_TIMEOUT`] is closed (one is kept open),
 //!   and one older than [`MAX_LIFETIME`] is closed when it comes back;
 //! - a `Tx` dropped unfinished hands its connection back only once its
-//!   `ROLLBACK` was answered (`tx.rs`, `recover`); otherwise it is closed.
+//!   `ROLLBACK` was answered (`tx.rs`, `recover`); otherwise it is closed;
+//! - with a runtime per core (`lanes.rs`) the pool is split into one shard
+//!   per lane, each with its share of the permits and its own idle list: a
+//!   connection's socket is driven by the runtime that opened it, so a
+//!   request that used another lane's connection would wake that lane's
+//!   thread twice per round trip. The lane is a thread-local ([`set_lane`]).
 
 use super::pg::{Options, RustlsStream};
 use super::value::conn_err;
 use sea_orm::DbErr;
+use std::cell::Cell;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex, Weak};
@@ -38,15 +44,30 @@ const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(10);
 /// (the application has a few hundred distinct statements at most).
 const STATEMENTS: usize = 512;
 
+thread_local! {
+    static LANE: Cell<usize> = const { Cell::new(0) };
+}
+
+/// Says which lane (runtime) this thread serves; its requests take their
+/// connections from that lane's shard. Threads never told are lane 0.
+pub fn set_lane(lane: usize) {
+    LANE.with(|l| l.set(lane));
+}
+
 #[derive(Clone)]
 pub struct Db(Arc<Inner>);
 
 struct Inner {
     options: Options,
     max: u32,
+    shards: Box<[Shard]>,
+    open: Arc<AtomicU32>,
+}
+
+/// One lane's share of the pool.
+struct Shard {
     permits: Arc<Semaphore>,
     idle: Mutex<Vec<Idle>>,
-    open: Arc<AtomicU32>,
 }
 
 struct Idle {
@@ -108,6 +129,7 @@ impl Drop for Conn {
 /// A connection lent to one `Tx`, with the permit it holds.
 pub(crate) struct Lease {
     pub(crate) conn: Conn,
+    shard: usize,
     _permit: OwnedSemaphorePermit,
 }
 
@@ -116,13 +138,32 @@ impl Db {
     /// start-up with the driver's message); must run inside the runtime (it
     /// starts the task that closes idle connections).
     pub async fn connect(url: &crate::config::Secret, max_connections: u32) -> anyhow::Result<Self> {
+        Self::connect_lanes(url, max_connections, 1).await
+    }
+
+    /// Opens the pool split into `lanes` shards (at most one per
+    /// connection), `max_connections` in all, shared out evenly.
+    pub async fn connect_lanes(
+        url: &crate::config::Secret,
+        max_connections: u32,
+        lanes: usize,
+    ) -> anyhow::Result<Self> {
         let options = Options::parse(url.expose()).map_err(|e| anyhow::anyhow!("DATABASE_URL: {e:#}"))?;
         let max = max_connections.max(1);
+        let lanes = lanes.clamp(1, max as usize);
+        let shards = (0..lanes)
+            .map(|i| {
+                let share = max as usize / lanes + usize::from(i < max as usize % lanes);
+                Shard {
+                    permits: Arc::new(Semaphore::new(share)),
+                    idle: Mutex::new(Vec::with_capacity(share)),
+                }
+            })
+            .collect();
         let db = Db(Arc::new(Inner {
             options,
             max,
-            permits: Arc::new(Semaphore::new(max as usize)),
-            idle: Mutex::new(Vec::with_capacity(max as usize)),
+            shards,
             open: Arc::new(AtomicU32::new(0)),
         }));
         let lease = db
@@ -138,20 +179,32 @@ impl Db {
         self.0.max
     }
 
+    /// The shards the pool is split into (one per lane).
+    pub fn lanes(&self) -> usize {
+        self.0.shards.len()
+    }
+
     /// Connections open, and of those, idle.
     pub fn stats(&self) -> (u32, usize) {
-        let idle = self.0.idle.lock().map(|i| i.len()).unwrap_or(0);
+        let idle = self
+            .0
+            .shards
+            .iter()
+            .map(|s| s.idle.lock().map(|i| i.len()).unwrap_or(0))
+            .sum();
         (self.0.open.load(Ordering::Relaxed), idle)
     }
 
     pub(crate) async fn acquire(&self) -> Result<Lease, DbErr> {
-        let permit = match tokio::time::timeout(ACQUIRE_TIMEOUT, self.0.permits.clone().acquire_owned()).await {
+        let shard = LANE.with(Cell::get) % self.0.shards.len();
+        let own = &self.0.shards[shard];
+        let permit = match tokio::time::timeout(ACQUIRE_TIMEOUT, own.permits.clone().acquire_owned()).await {
             Ok(Ok(p)) => p,
             Ok(Err(_)) => return Err(DbErr::ConnectionAcquire(sea_orm::ConnAcquireErr::ConnectionClosed)),
             Err(_) => return Err(DbErr::ConnectionAcquire(sea_orm::ConnAcquireErr::Timeout)),
         };
         loop {
-            let idle = self.0.idle.lock().ok().and_then(|mut i| i.pop());
+            let idle = own.idle.lock().ok().and_then(|mut i| i.pop());
             match idle {
                 // Closed by the server meanwhile (restart, terminated
                 // backend): dropped, try the next.
@@ -159,6 +212,7 @@ impl Db {
                 Some(i) => {
                     return Ok(Lease {
                         conn: i.conn,
+                        shard,
                         _permit: permit,
                     });
                 }
@@ -169,7 +223,11 @@ impl Db {
         // would make every request's future that much larger to move,
         // though a kept connection is the usual case.
         let conn = Box::pin(self.open()).await.map_err(conn_err)?;
-        Ok(Lease { conn, _permit: permit })
+        Ok(Lease {
+            conn,
+            shard,
+            _permit: permit,
+        })
     }
 
     async fn open(&self) -> Result<Conn, tokio_postgres::Error> {
@@ -188,11 +246,11 @@ impl Db {
     /// Takes back a connection whose transaction ended (answered COMMIT or
     /// ROLLBACK).
     pub(crate) fn release(&self, lease: Lease) {
-        let Lease { conn, _permit } = lease;
+        let Lease { conn, shard, _permit } = lease;
         if conn.born.elapsed() >= MAX_LIFETIME || conn.client.is_closed() {
             return;
         }
-        if let Ok(mut idle) = self.0.idle.lock() {
+        if let Ok(mut idle) = self.0.shards[shard].idle.lock() {
             idle.push(Idle {
                 conn,
                 since: Instant::now(),
@@ -211,25 +269,27 @@ async fn drive(connection: Connection<Socket, RustlsStream>) {
 }
 
 /// Every few seconds, closes the connections idle for [`IDLE_TIMEOUT`]
-/// (oldest first, keeping one). Ends when the `Db` is gone.
+/// (oldest first, keeping one per shard). Ends when the `Db` is gone.
 async fn close_idle(db: Weak<Inner>) {
     let mut tick = tokio::time::interval(IDLE_TIMEOUT / 10);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tick.tick().await;
         let Some(db) = db.upgrade() else { return };
-        let stale: Vec<Idle> = match db.idle.lock() {
-            Ok(mut idle) => {
-                // Oldest first: the bottom of the stack.
-                let n = idle
-                    .iter()
-                    .take_while(|i| i.since.elapsed() >= IDLE_TIMEOUT)
-                    .count()
-                    .min(idle.len().saturating_sub(1));
-                idle.drain(..n).collect()
-            }
-            Err(_) => Vec::new(),
-        };
-        drop(stale);
+        for shard in db.shards.iter() {
+            let stale: Vec<Idle> = match shard.idle.lock() {
+                Ok(mut idle) => {
+                    // Oldest first: the bottom of the stack.
+                    let n = idle
+                        .iter()
+                        .take_while(|i| i.since.elapsed() >= IDLE_TIMEOUT)
+                        .count()
+                        .min(idle.len().saturating_sub(1));
+                    idle.drain(..n).collect()
+                }
+                Err(_) => Vec::new(),
+            };
+            drop(stale);
+        }
     }
 }
