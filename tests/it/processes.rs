@@ -107,6 +107,8 @@ async fn sigterm_drains_the_worker_and_hands_the_job_back() {
 
 /// Two API instances and a worker on one Postgres and Redis: a client on
 /// instance 1 follows a job queued on instance 2 and run by the worker.
+/// Instance 1 runs on two lanes, instance 2 on the one shared runtime
+/// (`SERVER_THREADS=0`), so both ways of serving are driven end to end.
 #[tokio::test]
 async fn multi_instance_events_cross_processes_through_redis() {
     let redis = std::env::var("TEST_REDIS_URL").expect("TEST_REDIS_URL (scripts/test.sh sets it)");
@@ -114,8 +116,16 @@ async fn multi_instance_events_cross_processes_through_redis() {
     let (org, owner) = app.org_with_owner("multi@example.com", "multi").await;
     app.grant(&org, 100).await;
     let id = fixtures::campaign(&app, &owner, five_platforms()).await;
-    let one = Proc::start(&app, "serve", &[("REDIS_URL", &redis), ("WORKERS", "0")]);
-    let two = Proc::start(&app, "serve", &[("REDIS_URL", &redis), ("WORKERS", "0")]);
+    let one = Proc::start(
+        &app,
+        "serve",
+        &[("REDIS_URL", &redis), ("WORKERS", "0"), ("SERVER_THREADS", "2")],
+    );
+    let two = Proc::start(
+        &app,
+        "serve",
+        &[("REDIS_URL", &redis), ("WORKERS", "0"), ("SERVER_THREADS", "0")],
+    );
     one.ready().await;
     two.ready().await;
     let token = owner.token.clone().unwrap();
