@@ -438,11 +438,12 @@ pub fn database_url(src: &dyn Source) -> Result<Secret, ConfigError> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use std::collections::HashMap;
 
-    fn config(extra: &[(&str, &str)]) -> Result<Config, ConfigError> {
+    /// The settings every configuration needs, and `extra`.
+    pub(crate) fn config(extra: &[(&str, &str)]) -> Result<Config, ConfigError> {
         let env: HashMap<String, String> = [
             ("DATABASE_URL", "postgres://app@localhost/cs"),
             ("SECRET_KEY", "0123456789abcdef0123"),

@@ -48,20 +48,13 @@ impl Lanes {
             let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
             let (deal, inbox) = mpsc::unbounded_channel();
             let (done, was_served) = oneshot::channel();
-            let (router, mut stopped, mut released) = (router.clone(), stopped.clone(), released.clone());
+            let (router, stopped, mut released) = (router.clone(), stopped.clone(), released.clone());
             std::thread::Builder::new()
                 .name(format!("lane-{lane}"))
                 .spawn(move || {
                     crate::db::set_lane(lane);
                     runtime.block_on(async move {
-                        let result = axum::serve(Inbox { inbox, lane }, router)
-                            .with_graceful_shutdown(async move {
-                                let _ = stopped.wait_for(|stop| *stop).await;
-                            })
-                            .await;
-                        if let Err(e) = result {
-                            tracing::error!(lane, error = %e, "lane stopped");
-                        }
+                        serve(Inbox { inbox, lane }, router, stopped, lane).await;
                         let _ = done.send(());
                         // Until `Lanes` is dropped (the error says so).
                         let _ = released.changed().await;
@@ -76,17 +69,7 @@ impl Lanes {
             next: 0,
             metrics,
         };
-        let mut stopped = stopped;
-        let first = tokio::spawn(async move {
-            let result = axum::serve(dealer, router)
-                .with_graceful_shutdown(async move {
-                    let _ = stopped.wait_for(|stop| *stop).await;
-                })
-                .await;
-            if let Err(e) = result {
-                tracing::error!(lane = 0, error = %e, "server stopped");
-            }
-        });
+        let first = tokio::spawn(serve(dealer, router, stopped, 0));
         Ok(Lanes {
             stop,
             first: Some(first),
@@ -105,6 +88,22 @@ impl Lanes {
         for served in self.served.drain(..) {
             let _ = served.await;
         }
+    }
+}
+
+/// Serves one lane's connections until `stopped` says so (or its sender is
+/// gone), then waits for them to finish (graceful shutdown).
+async fn serve<L: Listener>(listener: L, router: Router, mut stopped: watch::Receiver<bool>, lane: usize)
+where
+    L::Addr: std::fmt::Debug,
+{
+    let result = axum::serve(listener, router)
+        .with_graceful_shutdown(async move {
+            let _ = stopped.wait_for(|stop| *stop).await;
+        })
+        .await;
+    if let Err(e) = result {
+        tracing::error!(lane, error = %e, "lane stopped");
     }
 }
 

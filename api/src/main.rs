@@ -41,7 +41,8 @@ fn main() -> ExitCode {
     // `serve` on lanes (SERVER_THREADS > 0): this thread is lane 0, with a
     // single-threaded runtime; the others start their own (`lanes.rs`).
     // Settings that do not parse fail in `run`, with their message.
-    let lanes = command == "serve" && Config::from_env().is_ok_and(|c| c.server_threads > 0);
+    let serve_config = (command == "serve").then(Config::from_env);
+    let lanes = matches!(&serve_config, Some(Ok(c)) if c.server_threads > 0);
     let mut builder = if lanes {
         tokio::runtime::Builder::new_current_thread()
     } else {
@@ -54,7 +55,7 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let result = runtime.block_on(run(&command, &args[1..]));
+    let result = runtime.block_on(run(&command, &args[1..], serve_config));
     match result {
         Ok(code) => code,
         Err(e) => {
@@ -64,10 +65,16 @@ fn main() -> ExitCode {
     }
 }
 
-async fn run(command: &str, args: &[String]) -> anyhow::Result<ExitCode> {
+/// `serve_config`: `serve`'s settings, read once (before the runtime, which
+/// they choose).
+async fn run(
+    command: &str,
+    args: &[String],
+    serve_config: Option<Result<Config, config::ConfigError>>,
+) -> anyhow::Result<ExitCode> {
     match command {
         "serve" => {
-            let config = Config::from_env()?;
+            let config = serve_config.unwrap_or_else(Config::from_env)?;
             api::telemetry::init(config.log_format);
             api::startup::serve(config).await?;
         }

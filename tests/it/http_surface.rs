@@ -1,6 +1,7 @@
 //! The HTTP surface: methods, content types, cost limits, error hygiene,
 //! ops endpoints, and the pool under interleaved tenants and cancellations.
 
+use crate::helpers::app::metric;
 use crate::helpers::{Caller, code_of, data_of, spawn_app, spawn_app_with};
 use serde_json::json;
 use std::time::{Duration, Instant};
@@ -412,42 +413,25 @@ async fn lanes_share_the_connections_and_keep_tenants_apart() {
     let (_, a) = app.org_with_owner("lanes-a@example.com", "lanes-a").await;
     let (_, b) = app.org_with_owner("lanes-b@example.com", "lanes-b").await;
     let id = crate::helpers::fixtures::campaign(&app, &a, crate::helpers::fixtures::campaign_input("on lanes")).await;
-    let lane_counts = |metrics: &str| -> [u64; 2] {
-        [0, 1].map(|lane| {
-            metrics
-                .lines()
-                .find_map(|l| l.strip_prefix(&format!("http_connections_total{{lane=\"{lane}\"}} ")))
-                .and_then(|n| n.trim().parse().ok())
-                .unwrap_or(0)
-        })
-    };
     // A client that keeps no connection: every request is a new one.
     let fresh = reqwest::Client::builder().pool_max_idle_per_host(0).build().unwrap();
-    let metrics = async || {
+    let per_lane = async || {
         let resp = fresh.get(format!("{}/metrics", app.base)).send().await.unwrap();
-        lane_counts(&resp.text().await.unwrap())
+        let text = resp.text().await.unwrap();
+        [0, 1].map(|lane| metric(&text, &format!("http_connections_total{{lane=\"{lane}\"}}")).unwrap_or(0))
     };
-    let before = metrics().await;
-    let url = format!("{}/graphql", app.base);
-    let q = json!({ "query": "query($id: ID!) { campaign(id: $id) { id name } }", "variables": { "id": id } });
+    let before = per_lane().await;
+    let q = "query($id: ID!) { campaign(id: $id) { id name } }";
     for i in 0..12 {
         let caller = if i % 2 == 0 { &a } else { &b };
-        let body: serde_json::Value = caller
-            .post(&fresh, &url)
-            .json(&q)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let body = app.gql_on(&fresh, caller, q, json!({ "id": id })).await;
         if i % 2 == 0 {
             assert_eq!(data_of(&body)["campaign"]["name"], "on lanes", "{body}");
         } else {
             assert_eq!(code_of(&body), "NOT_FOUND", "{body}");
         }
     }
-    let after = metrics().await;
+    let after = per_lane().await;
     let dealt = [after[0] - before[0], after[1] - before[1]];
     // 12 requests and the /metrics one: 13 connections, in turn.
     assert_eq!(dealt[0] + dealt[1], 13, "{dealt:?}");

@@ -23,19 +23,9 @@ pub fn text_provider(config: &Config) -> Arc<dyn TextProvider> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::collections::HashMap;
 
     fn config(extra: &[(&str, &str)]) -> Config {
-        let env: HashMap<String, String> = [
-            ("DATABASE_URL", "postgres://app@localhost/cs"),
-            ("SECRET_KEY", "0123456789abcdef0123"),
-            ("JWT_SECRET", "0123456789abcdef0123"),
-        ]
-        .into_iter()
-        .chain(extra.iter().copied())
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect();
-        Config::from_source(&env).unwrap()
+        crate::config::tests::config(extra).unwrap()
     }
 
     #[test]

@@ -117,16 +117,19 @@ impl TestApp {
     /// A counter of `/metrics` (a line `name value`).
     pub async fn counter(&self, name: &str) -> u64 {
         let text = self.metrics().await;
-        text.lines()
-            .find_map(|l| l.strip_prefix(name)?.strip_prefix(' '))
-            .and_then(|n| n.trim().parse().ok())
-            .unwrap_or_else(|| panic!("no counter {name} in {text}"))
+        metric(&text, name).unwrap_or_else(|| panic!("no counter {name} in {text}"))
     }
 
     /// POST /graphql and return the JSON body.
     pub async fn gql(&self, caller: &Caller, query: &str, variables: Value) -> Value {
+        self.gql_on(&self.http, caller, query, variables).await
+    }
+
+    /// POST /graphql through `http` (a client of the test's own making) and
+    /// return the JSON body.
+    pub async fn gql_on(&self, http: &reqwest::Client, caller: &Caller, query: &str, variables: Value) -> Value {
         let resp = caller
-            .post(&self.http, &format!("{}/graphql", self.base))
+            .post(http, &format!("{}/graphql", self.base))
             .json(&json!({ "query": query, "variables": variables }))
             .send()
             .await
@@ -188,4 +191,11 @@ impl TestApp {
             .await;
         assert!(body["errors"].is_null(), "grantCredits failed: {body}");
     }
+}
+
+/// The value of the line `name value` of a Prometheus text, if there is one.
+pub fn metric(text: &str, name: &str) -> Option<u64> {
+    text.lines()
+        .find_map(|l| l.strip_prefix(name)?.strip_prefix(' '))
+        .and_then(|n| n.trim().parse().ok())
 }
