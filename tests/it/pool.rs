@@ -301,3 +301,64 @@ async fn lanes_each_use_their_own_share_of_the_pool() {
     b.commit().await.unwrap();
     assert_eq!(db.stats(), (3, 3));
 }
+
+/// A `DATABASE_URL` naming the server's Unix socket directory connects, in
+/// the default `sslmode` (tokio-postgres asks for a TLS connector even
+/// there, with an empty host name, and Postgres then declines TLS).
+#[tokio::test]
+async fn a_unix_socket_url_connects() {
+    let app = spawn_app().await;
+    let mut conn = app.db.app_conn().await;
+    let port: String = sqlx::query_scalar("SELECT current_setting('port')")
+        .fetch_one(&mut conn)
+        .await
+        .unwrap();
+    // Where the server's socket is: only a superuser may read the setting
+    // (scripts/lib.sh exports PG_ADMIN_URL); else the usual directories.
+    let dirs = match std::env::var("PG_ADMIN_URL").ok().filter(|u| !u.is_empty()) {
+        Some(admin) => {
+            let mut admin = <sqlx::PgConnection as sqlx::Connection>::connect(&admin).await.unwrap();
+            sqlx::query_scalar("SELECT current_setting('unix_socket_directories')")
+                .fetch_one(&mut admin)
+                .await
+                .unwrap()
+        }
+        None => "/var/run/postgresql, /tmp".to_string(),
+    };
+    let dir = dirs
+        .split(',')
+        .map(str::trim)
+        .find(|d| std::path::Path::new(d).join(format!(".s.PGSQL.{port}")).exists());
+    let dir = dir.unwrap_or_else(|| panic!("no socket of the test server (port {port}) in {dirs}"));
+    let host: String = url::form_urlencoded::byte_serialize(dir.as_bytes()).collect();
+    let mut url = url::Url::parse(&app.db.app_url).unwrap();
+    url.set_query(None);
+    let url = format!(
+        "postgres://{}:{}@{host}:{port}{}",
+        url.username(),
+        url.password().unwrap_or_default(),
+        url.path()
+    );
+
+    let db = Db::connect(&Secret::new(url.clone()), 1)
+        .await
+        .unwrap_or_else(|e| panic!("{url}: {e:#}"));
+    let (org, _) = app.org_with_owner("socket-owner@example.com", "socket-org").await;
+    let (tx, _) = Tx::begin(
+        &db,
+        &Enter::Org {
+            org_id: org.parse().unwrap(),
+        },
+    )
+    .await
+    .unwrap();
+    let (_, seen_org, _) = facts(&tx).await;
+    assert_eq!(seen_org, org);
+    let over_socket: bool = value(
+        &tx,
+        Statement::from_string(DbBackend::Postgres, "SELECT inet_server_addr() IS NULL AS v"),
+    )
+    .await;
+    assert!(over_socket, "the connection is not over the socket");
+    tx.commit().await.unwrap();
+}

@@ -194,9 +194,12 @@ impl MakeTlsConnect<Socket> for MakeRustls {
     type TlsConnect = RustlsConnect;
     type Error = io::Error;
 
+    /// tokio-postgres asks for a connector before it knows whether TLS
+    /// will be used, with an empty name for a Unix socket (where Postgres
+    /// never offers TLS): a name that is not one fails only if a handshake
+    /// is actually attempted.
     fn make_tls_connect(&mut self, domain: &str) -> io::Result<RustlsConnect> {
-        let name = ServerName::try_from(domain.to_string())
-            .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, format!("{domain:?}: {e}")))?;
+        let name = ServerName::try_from(domain.to_string()).map_err(|e| format!("cannot use TLS to {domain:?}: {e}"));
         Ok(RustlsConnect {
             config: self.0.clone(),
             name,
@@ -206,7 +209,7 @@ impl MakeTlsConnect<Socket> for MakeRustls {
 
 pub(crate) struct RustlsConnect {
     config: Arc<rustls::ClientConfig>,
-    name: ServerName<'static>,
+    name: Result<ServerName<'static>, String>,
 }
 
 impl TlsConnect<Socket> for RustlsConnect {
@@ -216,8 +219,9 @@ impl TlsConnect<Socket> for RustlsConnect {
 
     fn connect(self, stream: Socket) -> Self::Future {
         Box::pin(async move {
+            let name = self.name.map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
             let tls = tokio_rustls::TlsConnector::from(self.config)
-                .connect(self.name, stream)
+                .connect(name, stream)
                 .await?;
             Ok(RustlsStream(Box::new(tls)))
         })
@@ -378,5 +382,13 @@ mod tests {
         assert_eq!(default.config.get_application_name(), Some("campaign-studio"));
         assert!(Options::parse("postgres://a@h/d?sslmode=verify-full&sslrootcert=/nonexistent.pem").is_err());
         assert!(Options::parse("postgres://a@h/d?sslcert=/c.pem").is_err());
+    }
+
+    #[test]
+    fn a_unix_socket_gets_a_connector_that_refuses_only_a_handshake() {
+        let mut tls = Options::parse("postgres://a@%2Frun%2Fpostgresql/d").unwrap().tls;
+        let connect = tls.make_tls_connect("").expect("a connector for a Unix socket");
+        assert!(connect.name.is_err());
+        assert!(tls.make_tls_connect("db.example").unwrap().name.is_ok());
     }
 }
