@@ -26,10 +26,10 @@
 #     makes the run fail;
 #  6. runs our server's own statements with pgbench as cs_app (the ceiling),
 #     right after the servers' runs of the same query;
-#  7. prints one table (req/s, p50, p99, ratios, peak RSS) and the CPU each
-#     request cost (server process, database backends, whole host), and
-#     writes them to results/bench-<time>.txt (raw outputs in
-#     results/bench-<time>/).
+#  7. prints one table (req/s, p50, p99, ratios, peak RSS), the CPU each
+#     request cost (server process, database backends, whole host) and
+#     each performance target met or missed, and writes them to
+#     results/bench-<time>.txt (raw outputs in results/bench-<time>/).
 # It stops only the processes it started; the database is kept for SKIP_SEED.
 #
 # Settings (environment, defaults in brackets):
@@ -510,6 +510,7 @@ report() {
         (IFS=$'\t'; echo "${row[*]}")
       done
     } | column -t -s $'\t'
+    targets
     if [ ${#FAILED[@]} -gt 0 ]; then
       echo
       echo "FAILED:"
@@ -517,6 +518,37 @@ report() {
     fi
   } | tee "$txt"
   log "table: $txt (and .tsv); raw outputs: $OUT"
+}
+
+# The performance targets, each said met or missed on this run's figures:
+# Q1 and Q3 at least 2.5x PostGraphile's req/s, Q2 3x; our p99 no worse
+# than PostGraphile's; Q1 and Q2 at least 0.6 of pgbench; RSS under 150 MB.
+verdict() { # value minimum
+  awk -v v="${1:-}" -v m="$2" 'BEGIN{ if (v == "-" || v == "") print "not measured"; else if (v + 0 >= m + 0) print "met"; else print "MISSED" }'
+}
+
+targets() {
+  local q name min r
+  echo
+  echo "targets:"
+  for q in $QUERIES; do
+    name=$(query_name "$q")
+    if [ "$SKIP_PEER" != 1 ]; then
+      case "$q" in q1|q3) min=2.5;; q2) min=3;; *) min="";; esac
+      if [ -n "$min" ]; then
+        r=$(ratio "${R_RPS[$q.ours]:-}" "${R_RPS[$q.postgraphile]:-}")
+        echo "  $name: $r x PostGraphile's req/s (at least $min): $(verdict "$r" "$min")"
+      fi
+      echo "  $name: p99 ${R_P99[$q.ours]:--} ms, PostGraphile's ${R_P99[$q.postgraphile]:--} (no worse):" \
+        "$(verdict "$(ratio "${R_P99[$q.postgraphile]:-}" "${R_P99[$q.ours]:-}")" 1)"
+    fi
+    if [ "$PGBENCH" = 1 ] && { [ "$q" = q1 ] || [ "$q" = q2 ]; }; then
+      r=$(ratio "${R_RPS[$q.ours]:-}" "${R_RPS[$q.pgbench]:-}")
+      echo "  $name: $r of pgbench's tps (at least 0.6): $(verdict "$r" 0.6)"
+    fi
+  done
+  # 150 MB is 143 MiB
+  echo "  peak RSS ${RSS[ours]:--} MiB (under 150 MB = 143 MiB): $(verdict "$(ratio 143 "${RSS[ours]:-}")" 1)"
 }
 
 query_name() {
