@@ -21,6 +21,7 @@ mod m20261122_000005_create_assets;
 mod m20261122_000006_create_leads;
 mod m20261129_000007_history_names_its_actor;
 mod m20261202_000008_enter_without_perform;
+mod m20261206_000009_campaign_checks_as_domains;
 pub mod rls;
 
 pub use rls::{APP_GRANTS, grant_app_role};
@@ -39,6 +40,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000006_create_leads::Migration),
             Box::new(m20261129_000007_history_names_its_actor::Migration),
             Box::new(m20261202_000008_enter_without_perform::Migration),
+            Box::new(m20261206_000009_campaign_checks_as_domains::Migration),
         ]
     }
 }
@@ -55,6 +57,7 @@ pub const SOURCES: &[&str] = &[
     include_str!("m20261122_000006_create_leads.rs"),
     include_str!("m20261129_000007_history_names_its_actor.rs"),
     include_str!("m20261202_000008_enter_without_perform.rs"),
+    include_str!("m20261206_000009_campaign_checks_as_domains.rs"),
 ];
 
 /// Runs a batch of SQL statements (simple protocol, so several per string).

@@ -17,6 +17,7 @@ mod leads;
 mod pool;
 mod processes;
 mod rls;
+mod rules;
 mod schema;
 mod subscriptions;
 mod tenancy;

@@ -49,7 +49,7 @@ async fn seed_org(c: &mut PgConnection, org: Uuid, user: Uuid) {
     tx.commit().await.unwrap();
 }
 
-async fn two_orgs(db: &TestDb) -> (Uuid, Uuid) {
+pub(crate) async fn two_orgs(db: &TestDb) -> (Uuid, Uuid) {
     let mut c = db.app_conn().await;
     let mut users = Vec::new();
     for email in ["a@rls.test", "b@rls.test"] {
