@@ -2,6 +2,7 @@
 //! checked against a reference computed here, stable cursors, and a
 //! constant number of SQL statements for nested pages.
 
+use crate::helpers::db::enter_org;
 use crate::helpers::fixtures::{self, brief};
 use crate::helpers::{Caller, TestApp, code_of, data_of, spawn_app};
 use serde_json::{Value, json};
@@ -129,14 +130,8 @@ async fn cursors_survive_inserts_and_deleted_rows() {
     fixtures::campaign(&app, &o, fixtures::campaign_input("S6")).await;
     let cursor_id = page1["edges"][2]["node"]["id"].as_str().unwrap().to_string();
     {
-        use sqlx::Connection as _;
         let mut c = app.db.owner_conn().await;
-        let mut tx = c.begin().await.unwrap();
-        sqlx::query("SELECT set_config('app.org_id', $1, true)")
-            .bind(&org)
-            .execute(&mut *tx)
-            .await
-            .unwrap();
+        let mut tx = enter_org(&mut c, &org).await;
         sqlx::query("DELETE FROM campaigns WHERE id = $1::uuid")
             .bind(&cursor_id)
             .execute(&mut *tx)

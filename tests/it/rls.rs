@@ -1,7 +1,7 @@
 //! Row-level security at the database level, table by table, through the
 //! application role: no org set means no rows; org A cannot write org B's.
 
-use crate::helpers::db::TestDb;
+use crate::helpers::db::{TestDb, enter_org};
 use sqlx::{Connection, PgConnection, Row};
 use uuid::Uuid;
 
@@ -123,12 +123,7 @@ async fn org_a_reads_only_its_rows_and_cannot_write_org_b_rows() {
     let mut c = db.app_conn().await;
     let tables = tenant_tables(&mut c).await;
     for t in &tables {
-        let mut tx = c.begin().await.unwrap();
-        sqlx::query("SELECT set_config('app.org_id', $1, true)")
-            .bind(a.to_string())
-            .execute(&mut *tx)
-            .await
-            .unwrap();
+        let mut tx = enter_org(&mut c, a).await;
         let foreign: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
             "SELECT count(*) FROM {t} WHERE org_id <> $1"
         )))
@@ -159,12 +154,7 @@ async fn org_a_reads_only_its_rows_and_cannot_write_org_b_rows() {
         tx.rollback().await.unwrap();
 
         // DELETE of org B's rows touches nothing (or is refused).
-        let mut tx = c.begin().await.unwrap();
-        sqlx::query("SELECT set_config('app.org_id', $1, true)")
-            .bind(a.to_string())
-            .execute(&mut *tx)
-            .await
-            .unwrap();
+        let mut tx = enter_org(&mut c, a).await;
         let del = sqlx::query(sqlx::AssertSqlSafe(format!("DELETE FROM {t} WHERE org_id = $1")))
             .bind(b)
             .execute(&mut *tx)
@@ -176,12 +166,7 @@ async fn org_a_reads_only_its_rows_and_cannot_write_org_b_rows() {
         tx.rollback().await.unwrap();
 
         // Moving an own row into org B is refused by the WITH CHECK.
-        let mut tx = c.begin().await.unwrap();
-        sqlx::query("SELECT set_config('app.org_id', $1, true)")
-            .bind(a.to_string())
-            .execute(&mut *tx)
-            .await
-            .unwrap();
+        let mut tx = enter_org(&mut c, a).await;
         let moved = sqlx::query(sqlx::AssertSqlSafe(format!(
             "UPDATE {t} SET org_id = $1 WHERE org_id = $2"
         )))
@@ -216,34 +201,19 @@ async fn inserting_a_row_for_another_org_is_refused() {
         format!("INSERT INTO lead_sources (org_id, name, secret_ciphertext) VALUES ('{b}', 'x', 'x')"),
     ];
     for sql in cases {
-        let mut tx = c.begin().await.unwrap();
-        sqlx::query("SELECT set_config('app.org_id', $1, true)")
-            .bind(a.to_string())
-            .execute(&mut *tx)
-            .await
-            .unwrap();
+        let mut tx = enter_org(&mut c, a).await;
         let r = sqlx::raw_sql(sqlx::AssertSqlSafe(sql.clone())).execute(&mut *tx).await;
         assert!(r.is_err(), "allowed: {sql}");
         tx.rollback().await.unwrap();
     }
     // and a row pointing into another org's campaign is refused by the composite key
-    let mut tx = c.begin().await.unwrap();
-    sqlx::query("SELECT set_config('app.org_id', $1, true)")
-        .bind(b.to_string())
-        .execute(&mut *tx)
-        .await
-        .unwrap();
+    let mut tx = enter_org(&mut c, b).await;
     let b_campaign: Uuid = sqlx::query_scalar("SELECT id FROM campaigns LIMIT 1")
         .fetch_one(&mut *tx)
         .await
         .unwrap();
     tx.rollback().await.unwrap();
-    let mut tx = c.begin().await.unwrap();
-    sqlx::query("SELECT set_config('app.org_id', $1, true)")
-        .bind(a.to_string())
-        .execute(&mut *tx)
-        .await
-        .unwrap();
+    let mut tx = enter_org(&mut c, a).await;
     let r = sqlx::query("INSERT INTO angles (org_id, campaign_id, locale, title, hook, provenance) VALUES ($1, $2, 'en', 't', 'h', '{}')")
         .bind(a)
         .bind(b_campaign)
@@ -352,12 +322,7 @@ async fn ledger_entries_and_audit_events_are_append_only_even_for_the_owner() {
         "UPDATE audit_events SET action = 'x'",
         "DELETE FROM job_events",
     ] {
-        let mut tx = c.begin().await.unwrap();
-        sqlx::query("SELECT set_config('app.org_id', $1, true)")
-            .bind(a.to_string())
-            .execute(&mut *tx)
-            .await
-            .unwrap();
+        let mut tx = enter_org(&mut c, a).await;
         let r = sqlx::raw_sql(sqlx::AssertSqlSafe(sql)).execute(&mut *tx).await;
         assert!(r.is_err(), "{sql} must be refused");
         tx.rollback().await.unwrap();

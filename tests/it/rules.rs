@@ -3,26 +3,15 @@
 //! 0009), through the application role, with values bound as the server
 //! binds them.
 
-use crate::helpers::db::TestDb;
+use crate::helpers::db::{TestDb, enter_org};
 use crate::rls::two_orgs;
-use sqlx::{Connection, PgConnection};
+use sqlx::PgConnection;
 use uuid::Uuid;
-
-/// A transaction with org `org` as its tenant.
-async fn enter(c: &mut PgConnection, org: Uuid) -> sqlx::Transaction<'_, sqlx::Postgres> {
-    let mut tx = c.begin().await.unwrap();
-    sqlx::query("SELECT set_config('app.org_id', $1, true)")
-        .bind(org.to_string())
-        .execute(&mut *tx)
-        .await
-        .unwrap();
-    tx
-}
 
 /// Runs `sql` (binding `values` as text) in org `org`'s transaction, then
 /// rolls back. The SQLSTATE it failed with, or None.
 async fn run(c: &mut PgConnection, org: Uuid, sql: &str, values: &[&str]) -> Option<String> {
-    let mut tx = enter(c, org).await;
+    let mut tx = enter_org(c, org).await;
     let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.to_string()));
     for v in values {
         q = q.bind(*v);
@@ -95,7 +84,7 @@ async fn a_campaign_that_breaks_a_column_rule_is_refused_on_insert_and_update() 
     assert_eq!(run(&mut c, a, UPDATE, &platforms_only).await.as_deref(), Some("23514"));
 
     // Nothing was kept: every transaction above rolled back.
-    let mut tx = enter(&mut c, a).await;
+    let mut tx = enter_org(&mut c, a).await;
     let names: Vec<String> = sqlx::query_scalar("SELECT name FROM campaigns")
         .fetch_all(&mut *tx)
         .await

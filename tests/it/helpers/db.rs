@@ -11,6 +11,18 @@ pub fn template() -> String {
     format!("cs_test_template_{}", fingerprint())
 }
 
+/// A transaction on `c` whose tenant is org `org`: `app.org_id` set for
+/// the transaction only, as the server sets it.
+pub async fn enter_org(c: &mut PgConnection, org: impl std::fmt::Display) -> sqlx::Transaction<'_, sqlx::Postgres> {
+    let mut tx = c.begin().await.expect("begin");
+    sqlx::query("SELECT set_config('app.org_id', $1, true)")
+        .bind(org.to_string())
+        .execute(&mut *tx)
+        .await
+        .expect("enter the org");
+    tx
+}
+
 pub fn env(name: &str) -> String {
     std::env::var(name).unwrap_or_else(|_| panic!("{name} must be set (run scripts/test.sh, which sets it)"))
 }

@@ -1,10 +1,10 @@
 //! The lead mutations: secrets, roles, tenancy, validation, events.
 
 use super::{count, create_campaign, create_lead, create_source, deliver, deliver_ok, lead, update_lead};
+use crate::helpers::db::enter_org;
 use crate::helpers::{Caller, code_of, data_of, spawn_app};
 use api::events::{Event, Topic};
 use serde_json::{Value, json};
-use sqlx::Connection;
 
 #[tokio::test]
 async fn a_lead_source_secret_is_shown_once_and_stored_encrypted() {
@@ -24,12 +24,7 @@ async fn a_lead_source_secret_is_shown_once_and_stored_encrypted() {
     assert!(!sources.to_string().contains(hex), "the secret is never shown again");
 
     let mut c = app.db.app_conn().await;
-    let mut tx = c.begin().await.unwrap();
-    sqlx::query("SELECT set_config('app.org_id', $1, true)")
-        .bind(&org)
-        .execute(&mut *tx)
-        .await
-        .unwrap();
+    let mut tx = enter_org(&mut c, &org).await;
     let stored: String = sqlx::query_scalar("SELECT secret_ciphertext FROM lead_sources")
         .fetch_one(&mut *tx)
         .await

@@ -5,9 +5,9 @@ mod graphql;
 mod scoring;
 mod webhook;
 
+use crate::helpers::db::enter_org;
 use crate::helpers::{Caller, TestApp, data_of};
 use serde_json::{Value, json};
-use sqlx::Connection;
 
 /// A lead source as its creator saw it.
 pub struct Source {
@@ -77,12 +77,7 @@ pub async fn deliver_ok(app: &TestApp, source: &Source, body: &Value) -> (String
 /// `SELECT count(*) FROM {table}` as the app role inside `org` (RLS on).
 pub async fn count(app: &TestApp, org: &str, table: &str) -> i64 {
     let mut c = app.db.app_conn().await;
-    let mut tx = c.begin().await.unwrap();
-    sqlx::query("SELECT set_config('app.org_id', $1, true)")
-        .bind(org)
-        .execute(&mut *tx)
-        .await
-        .unwrap();
+    let mut tx = enter_org(&mut c, org).await;
     let n: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT count(*) FROM {table}")))
         .fetch_one(&mut *tx)
         .await
