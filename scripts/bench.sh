@@ -401,7 +401,7 @@ pgbench_q2() { # seconds [extra args...]
   return "$rc"
 }
 
-declare -A P_TX P_SECS P_HB P_ERR
+declare -A P_TX P_SECS P_HB P_DT P_CT P_ERR
 
 pgbench_warm_up() { # query
   [ "$PGBENCH" = 1 ] && [ "$WARMUP" -gt 0 ] || return 0
@@ -411,15 +411,25 @@ pgbench_warm_up() { # query
 
 pgbench_round() { # query round seconds
   [ "$PGBENCH" = 1 ] || return 0
-  local q=$1 r=$2 secs=$3 f hb0 ht0 hb1 ht1
+  local q=$1 r=$2 secs=$3 f hb0 ht0 hb1 ht1 watcher ok=1 TIMEFORMAT='%3U %3S'
   f="$OUT/pgbench-$q-$r.txt"
   log "$q pgbench: round $r, ${secs}s, $PGBENCH_CLIENTS clients, -M prepared, as cs_app"
-  read -r hb0 ht0 < <(host_ticks)
-  if ! pgbench_run "$q" "$secs" -l --sampling-rate=0.2 --log-prefix="$OUT/pgbench/log-$q-$r" >"$f" 2>&1; then
+  read -r hb0 ht0 < <(host_ticks); db_snapshot >"$OUT/db-ticks-0"
+  # pgbench's backends are born and gone within the round: the watcher's
+  # last reading of each, up to half a second before it ended, is what
+  # counts, so their figure may read up to 5 % low.
+  db_watch "$OUT/db-ticks-run" &
+  watcher=$!
+  # `time` also gives pgbench's own CPU (for Q2, of all its processes).
+  { time pgbench_run "$q" "$secs" -l --sampling-rate=0.2 --log-prefix="$OUT/pgbench/log-$q-$r" >"$f" 2>&1 || ok=0; } 2>"$f.cpu"
+  read -r hb1 ht1 < <(host_ticks); db_snapshot >"$OUT/db-ticks-1"
+  kill "$watcher" 2>/dev/null; wait "$watcher" 2>/dev/null || true
+  if [ "$ok" = 0 ]; then
     FAILED+=("$q pgbench round $r: $(tail -3 "$f" | tr '\n' ' ')")
     return 0
   fi
-  read -r hb1 ht1 < <(host_ticks)
+  P_DT[$q]=$(( ${P_DT[$q]:-0} + $(db_delta "$OUT/db-ticks-0" "$OUT/db-ticks-run" "$OUT/db-ticks-1") ))
+  P_CT[$q]=$(( ${P_CT[$q]:-0} + $(awk -v hz="$(getconf CLK_TCK)" 'NF == 2 {t = ($1 + $2) * hz} END {printf "%d", t}' "$f.cpu") ))
   P_TX[$q]=$(( ${P_TX[$q]:-0} + $(awk -F': ' '/^number of transactions actually processed/{split($2, a, "/"); print a[1]}' "$f") ))
   P_SECS[$q]=$(awk -v a="${P_SECS[$q]:-0}" -v b="$secs" 'BEGIN{print a + b}')
   P_HB[$q]=$(( ${P_HB[$q]:-0} + hb1 - hb0 ))
@@ -434,6 +444,7 @@ pgbench_totals() { # query
   local q=$1 pct
   R_RPS[$q.pgbench]=$(awk -v n="${P_TX[$q]}" -v t="${P_SECS[$q]}" 'BEGIN{printf "%.1f", n / t}')
   R_HUS[$q.pgbench]=$(us_per "${P_HB[$q]}" "${P_TX[$q]}")
+  R_DUS[$q.pgbench]=$(us_per "${P_DT[$q]}" "${P_TX[$q]}"); R_WUS[$q.pgbench]=$(us_per "${P_CT[$q]}" "${P_TX[$q]}")
   R_ERR[$q.pgbench]=${P_ERR[$q]}
   # per-transaction logs of every round, field 3 = latency in microseconds (20 % sample)
   pct=$(cat "$OUT/pgbench/log-$q"-* | awk '{print $3}' | sort -n | awk '{a[NR]=$1} END{if(NR==0){print "- -"; exit}
@@ -451,7 +462,8 @@ ratio() { awk -v a="${1:-}" -v b="${2:-}" 'BEGIN{ if (a == "" || b == "" || b + 
 report() {
   local txt="$ROOT/results/bench-$STAMP.txt" tsv="$ROOT/results/bench-$STAMP.tsv" q s
   {
-    printf 'query\tserver\treq_s\tp50_ms\tp99_ms\terrors\tserver_cpu_pct\thost_cpu_pct\tsql_statements\tserver_us\tdb_us\thost_us\twrk_us\n'
+    # client_us: the load generator's CPU per request (wrk's; pgbench's own).
+    printf 'query\tserver\treq_s\tp50_ms\tp99_ms\terrors\tserver_cpu_pct\thost_cpu_pct\tsql_statements\tserver_us\tdb_us\thost_us\tclient_us\n'
     for q in $QUERIES; do
       for s in "${SERVERS[@]}" pgbench; do
         [ -n "${R_RPS[$q.$s]:-}" ] || continue
@@ -497,16 +509,17 @@ report() {
       echo "$line"
     done
     echo
-    echo "CPU per request, µs: the server process, the database backends, wrk, the whole host (all of them and the kernel)"
+    echo "CPU per request, µs: the server process, the database backends, wrk, the whole host (all of them and the kernel);"
+    echo "pgbench, per transaction: its own processes, its database backends, the whole host"
     {
       local head=("query" "ours" "db" "wrk" "host")
       [ "$SKIP_PEER" = 1 ] || head+=("PostGraphile" "db" "wrk" "host")
-      [ "$PGBENCH" = 1 ] && head+=("pgbench host")
+      [ "$PGBENCH" = 1 ] && head+=("pgbench" "db" "host")
       (IFS=$'\t'; echo "${head[*]}")
       for q in $QUERIES; do
         local row=("$(query_name "$q")" "${R_SUS[$q.ours]:--}" "${R_DUS[$q.ours]:--}" "${R_WUS[$q.ours]:--}" "${R_HUS[$q.ours]:--}")
         [ "$SKIP_PEER" = 1 ] || row+=("${R_SUS[$q.postgraphile]:--}" "${R_DUS[$q.postgraphile]:--}" "${R_WUS[$q.postgraphile]:--}" "${R_HUS[$q.postgraphile]:--}")
-        [ "$PGBENCH" = 1 ] && row+=("${R_HUS[$q.pgbench]:--}")
+        [ "$PGBENCH" = 1 ] && row+=("${R_WUS[$q.pgbench]:--}" "${R_DUS[$q.pgbench]:--}" "${R_HUS[$q.pgbench]:--}")
         (IFS=$'\t'; echo "${row[*]}")
       done
     } | column -t -s $'\t'
