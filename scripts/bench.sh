@@ -27,7 +27,8 @@
 #  6. runs our server's own statements with pgbench as cs_app (the ceiling),
 #     right after the servers' runs of the same query;
 #  7. prints one table (req/s, p50, p99, ratios, peak RSS), the CPU each
-#     request cost (server process, database backends, whole host) and
+#     request cost (server process, database backends, wrk, whole host;
+#     pgbench's own, its backends' and the host's per transaction) and
 #     each performance target met or missed, and writes them to
 #     results/bench-<time>.txt (raw outputs in results/bench-<time>/).
 # It stops only the processes it started; the database is kept for SKIP_SEED.
