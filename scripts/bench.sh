@@ -36,7 +36,8 @@
 # Settings (environment, defaults in brackets):
 #   DURATION [30] WARMUP [5] CONNS [32] THREADS [2]   wrk (and pgbench) runs
 #   ROUNDS [3]           DURATION is split into this many rounds of ours,
-#                        PostGraphile and pgbench, run in turn
+#                        PostGraphile and pgbench, run in turn (each round
+#                        starting with the next of them)
 #   QUERIES ["q1 q2 q3 q4"]   SKIP_PEER [0]   SKIP_SEED [0]   PGBENCH [1]
 #   SEED_ORGS [100] SEED_CAMPAIGNS [200]   BENCH_DB [cs_bench]
 #   POOL [10]            database connections of each server (the same for both)
@@ -231,38 +232,6 @@ check_result() { # label file -> sets RES (RESULT line); records failures
   fi
 }
 
-# "pid ticks" of each Postgres backend serving $BENCH_DB (both servers'
-# pools; only the one under load is busy).
-db_snapshot() {
-  local pids
-  pids=$(pgrep -d ' ' -f "^postgres: .* $BENCH_DB " || true)
-  [ -n "$pids" ] || return 0
-  # One reader for all of them: this runs twice a second beside the load,
-  # on the same two cores. (A backend gone meanwhile is skipped.)
-  (cd /proc && awk '{print $1, $14 + $15}' $(printf '%s/stat ' $pids) 2>/dev/null) || true
-}
-
-# Snapshots the backends every half second until killed (into $1). A
-# backend can exit before the end snapshot: an idle one the other server's
-# pool closes, or ours when wrk stops mid-request (a transaction cut off is
-# closed with its connection), taking its counter with it; its last reading
-# here keeps what it spent.
-db_watch() {
-  while :; do db_snapshot; sleep 0.5; done >"$1"
-}
-
-# Ticks the backends spent from the start snapshot ($1) to their last
-# reading in the later ones ($2...); a backend born meanwhile counts whole.
-db_delta() {
-  awk 'FILENAME == ARGV[1] { a[$1] = $2; next }
-       $2 > 0 && $2 > m[$1] { m[$1] = $2 }
-       END { for (p in m) d += m[p] - ((p in a) ? a[p] : 0); print d + 0 }' "$@"
-}
-
-us_per() { # ticks requests -> microseconds of CPU per request
-  awk -v t="$1" -v n="$2" -v hz="$(getconf CLK_TCK)" 'BEGIN{ if (n + 0 == 0) print "-"; else printf "%.0f", 1e6 * t / hz / n }'
-}
-
 # Totals of each (query, server) over its rounds, summed by the rounds.
 declare -A T_REQ T_SECS T_ERR T_PT T_DT T_WT T_HB T_HT T_P50S T_P99S ROUND_RPS
 
@@ -323,16 +292,25 @@ graphql_totals() { # query server
 }
 
 # One query: warm-ups, then ROUNDS rounds of ours, PostGraphile and pgbench
-# (DURATION / ROUNDS seconds each, back to back), so every ratio compares
-# runs seconds apart and a drift of the machine's speed lands on all three.
+# (DURATION / ROUNDS seconds each, back to back, each round starting with
+# the next of them), so every ratio compares runs seconds apart and a drift
+# of the machine's speed lands on all three.
 run_query() { # query
   local q=$1 r s secs
   secs=$(( DURATION / ROUNDS )); [ "$secs" -ge 1 ] || secs=1
   warm_up "$q"
   pgbench_warm_up "$q"
+  local order=("${SERVERS[@]}") n i
+  [ "$PGBENCH" = 1 ] && order+=(pgbench)
+  n=${#order[@]}
   for r in $(seq "$ROUNDS"); do
-    for s in "${SERVERS[@]}"; do graphql_round "$q" "$s" "$r" "$secs"; done
-    pgbench_round "$q" "$r" "$secs"
+    # Each round starts one further along the order, so each takes every
+    # place in turn and a drift of the machine within a round does not
+    # always land on the same one.
+    for i in $(seq 0 $(( n - 1 ))); do
+      s=${order[$(( (i + r - 1) % n ))]}
+      if [ "$s" = pgbench ]; then pgbench_round "$q" "$r" "$secs"; else graphql_round "$q" "$s" "$r" "$secs"; fi
+    done
   done
   for s in "${SERVERS[@]}"; do graphql_totals "$q" "$s"; done
   pgbench_totals "$q"

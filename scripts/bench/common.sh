@@ -80,3 +80,35 @@ peak_rss_mib() {
 # CPU ticks (user+system) of a process; of the whole host (busy, total).
 proc_ticks() { awk '{print $14+$15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
 host_ticks() { awk '/^cpu /{print $2+$3+$4+$7+$8, $2+$3+$4+$5+$6+$7+$8}' /proc/stat; }
+
+# "pid ticks" of each Postgres backend serving $BENCH_DB (both servers'
+# pools; only the one under load is busy).
+db_snapshot() {
+  local pids
+  pids=$(pgrep -d ' ' -f "^postgres: .* $BENCH_DB " || true)
+  [ -n "$pids" ] || return 0
+  # One reader for all of them: this runs twice a second beside the load,
+  # on the same two cores. (A backend gone meanwhile is skipped.)
+  (cd /proc && awk '{print $1, $14 + $15}' $(printf '%s/stat ' $pids) 2>/dev/null) || true
+}
+
+# Snapshots the backends every half second until killed (into $1). A
+# backend can exit before the end snapshot: an idle one the other server's
+# pool closes, or ours when wrk stops mid-request (a transaction cut off is
+# closed with its connection), taking its counter with it; its last reading
+# here keeps what it spent.
+db_watch() {
+  while :; do db_snapshot; sleep 0.5; done >"$1"
+}
+
+# Ticks the backends spent from the start snapshot ($1) to their last
+# reading in the later ones ($2...); a backend born meanwhile counts whole.
+db_delta() {
+  awk 'FILENAME == ARGV[1] { a[$1] = $2; next }
+       $2 > 0 && $2 > m[$1] { m[$1] = $2 }
+       END { for (p in m) d += m[p] - ((p in a) ? a[p] : 0); print d + 0 }' "$@"
+}
+
+us_per() { # ticks requests -> microseconds of CPU per request
+  awk -v t="$1" -v n="$2" -v hz="$(getconf CLK_TCK)" 'BEGIN{ if (n + 0 == 0) print "-"; else printf "%.0f", 1e6 * t / hz / n }'
+}
