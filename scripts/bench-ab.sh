@@ -49,12 +49,8 @@ if [ "$(db_psql -c "SELECT count(*) FROM campaigns" 2>/dev/null || echo 0)" = 0 
   DATABASE_URL="$APP_URL" "$A_BIN" seed --orgs "$SEED_ORGS" --campaigns "$SEED_CAMPAIGNS" >"$OUT/seed.txt"
   db_psql -c "VACUUM ANALYZE" >/dev/null
 fi
-db_psql -F ' ' -c "SELECT org_id, id FROM campaigns WHERE name NOT LIKE 'bench-%' ORDER BY org_id, id" >"$OUT/ids.txt"
-python3 - "$ROOT/scripts/bench/queries/ours/$QUERY.graphql" "$ROOT/scripts/bench/queries/ours/$QUERY.vars.json" >"$OUT/body.json" <<'PY'
-import json, os, sys
-q, v = sys.argv[1], sys.argv[2]
-print(json.dumps({"query": open(q).read(), "variables": json.load(open(v)) if os.path.exists(v) else {}}))
-PY
+bench_ids >"$OUT/ids.txt"
+graphql_body "$BENCH/queries/ours/$QUERY.graphql" "$BENCH/queries/ours/$QUERY.vars.json" >"$OUT/body.json"
 TOKEN=$(DATABASE_URL="$APP_URL" "$A_BIN" token --email bench@seed.test --ttl 21600)
 
 start_side() { # side: starts its server, sets PORT_<side> and PID_<side>
@@ -75,29 +71,23 @@ start_side() { # side: starts its server, sets PORT_<side> and PID_<side>
 load() { # side seconds outfile
   local port="PORT_$1"
   BENCH_BODY="$OUT/body.json" BENCH_IDS="$OUT/ids.txt" BENCH_TOKEN="$TOKEN" BENCH_PATH=/graphql \
-    wrk -t"$THREADS" -c"$CONNS" -d"${2}s" --timeout 10s -s "$ROOT/scripts/bench/gql.lua" "http://127.0.0.1:${!port}" >"$3" 2>&1 || true
+    wrk -t"$THREADS" -c"$CONNS" -d"${2}s" --timeout 10s -s "$BENCH/gql.lua" "http://127.0.0.1:${!port}" >"$3" 2>&1 || true
 }
 
 declare -A RPS
 round() { # side round
   local side=$1 r=$2 pid="PID_$1" f="$OUT/wrk-$1-$2.txt" p0 p1 res n bad
-  p0=$(proc_ticks "${!pid}"); db_snapshot >"$OUT/db-0"
-  db_watch "$OUT/db-run" &
-  local watcher=$!
+  p0=$(proc_ticks "${!pid}"); db_watch_start "$OUT"
   load "$side" "$SECS" "$f"
-  p1=$(proc_ticks "${!pid}"); db_snapshot >"$OUT/db-1"
-  kill "$watcher" 2>/dev/null; wait "$watcher" 2>/dev/null || true
+  p1=$(proc_ticks "${!pid}"); db_watch_stop "$OUT"
   res=$(grep '^RESULT' "$f") || die "$side round $r: wrk printed no result ($f)"
   bad=$(( $(kv "$res" non200) + $(kv "$res" gql_errors) + $(kv "$res" sock_err) ))
   [ "$bad" = 0 ] || die "$side round $r: $bad failed requests ($(grep '^FIRST_BAD' "$f" | cut -c11-200))"
   n=$(kv "$res" requests)
   RPS[$side.$r]=$(kv "$res" rps)
   printf '  %s  %9s req/s  p99 %6s ms  server %4s µs  db %4s µs\n' "$side" "${RPS[$side.$r]}" "$(kv "$res" p99_ms)" \
-    "$(us_per $(( p1 - p0 )) "$n")" "$(us_per "$(db_delta "$OUT/db-0" "$OUT/db-run" "$OUT/db-1")" "$n")"
+    "$(us_per $(( p1 - p0 )) "$n")" "$(us_per "$(db_spent "$OUT")" "$n")"
 }
-
-kv() { tr ' ' '\n' <<<"$1" | awk -F= -v k="$2" '$1==k{print $2}'; }
-median() { tr ' ' '\n' <<<"$1" | awk 'NF' | sort -g | awk '{a[NR]=$1} END{if (NR) print a[int((NR + 1) / 2)]}'; }
 
 start_side A
 start_side B

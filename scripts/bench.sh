@@ -141,16 +141,12 @@ SQL
 }
 
 make_inputs() {
-  db_psql -F ' ' -c "SELECT org_id, id FROM campaigns WHERE name NOT LIKE 'bench-%' ORDER BY org_id, id" >"$OUT/ids.txt"
+  bench_ids >"$OUT/ids.txt"
   local s q
   for s in ours postgraphile; do
     mkdir -p "$OUT/bodies/$s"
     for q in q1 q2 q3 q4; do
-      python3 - "$BENCH/queries/$s/$q.graphql" "$BENCH/queries/$s/$q.vars.json" >"$OUT/bodies/$s/$q.json" <<'PY'
-import json, os, sys
-q, v = sys.argv[1], sys.argv[2]
-print(json.dumps({"query": open(q).read(), "variables": json.load(open(v)) if os.path.exists(v) else {}}))
-PY
+      graphql_body "$BENCH/queries/$s/$q.graphql" "$BENCH/queries/$s/$q.vars.json" >"$OUT/bodies/$s/$q.json"
     done
   done
   TOKEN=$("$BIN" token --email bench@seed.test --ttl 21600)
@@ -216,8 +212,6 @@ wrk_run() { # server query seconds outfile (wrk's own CPU seconds, user and syst
     wrk -t"$THREADS" -c"$CONNS" -d"${secs}s" --timeout 10s -s "$BENCH/gql.lua" "${!url%/graphql}" >"$4" 2>&1; } 2>"$4.cpu" || true
 }
 
-kv() { tr ' ' '\n' <<<"$1" | awk -F= -v k="$2" '$1==k{print $2}'; }
-
 check_result() { # label file -> sets RES (RESULT line); records failures
   RES=$(grep '^RESULT' "$2" || true)
   if [ -z "$RES" ]; then
@@ -247,15 +241,12 @@ warm_up() { # query: each server once, not measured
 }
 
 graphql_round() { # query server round seconds
-  local q=$1 s=$2 r=$3 secs=$4 pid="PID_$2" hb0 ht0 hb1 ht1 p0 p1 watcher f
+  local q=$1 s=$2 r=$3 secs=$4 pid="PID_$2" hb0 ht0 hb1 ht1 p0 p1 f
   f="$OUT/wrk-$q-$s-$r.txt"
   log "$q $s: round $r, ${secs}s, $CONNS connections"
-  read -r hb0 ht0 < <(host_ticks); p0=$(proc_ticks "${!pid}"); db_snapshot >"$OUT/db-ticks-0"
-  db_watch "$OUT/db-ticks-run" &
-  watcher=$!
+  read -r hb0 ht0 < <(host_ticks); p0=$(proc_ticks "${!pid}"); db_watch_start "$OUT"
   wrk_run "$s" "$q" "$secs" "$f"
-  read -r hb1 ht1 < <(host_ticks); p1=$(proc_ticks "${!pid}"); db_snapshot >"$OUT/db-ticks-1"
-  kill "$watcher" 2>/dev/null; wait "$watcher" 2>/dev/null || true
+  read -r hb1 ht1 < <(host_ticks); p1=$(proc_ticks "${!pid}"); db_watch_stop "$OUT"
   kill -0 "${!pid}" 2>/dev/null || die "$s died during $q (log: $OUT/$s.log)"
   if check_result "$q $s round $r" "$f"; then
     local k=$q.$s
@@ -263,7 +254,7 @@ graphql_round() { # query server round seconds
     T_SECS[$k]=$(awk -v a="${T_SECS[$k]:-0}" -v b="$(kv "$RES" duration_s)" 'BEGIN{print a + b}')
     T_ERR[$k]=$(( ${T_ERR[$k]:-0} + $(kv "$RES" non200) + $(kv "$RES" gql_errors) + $(kv "$RES" sock_err) ))
     T_PT[$k]=$(( ${T_PT[$k]:-0} + p1 - p0 ))
-    T_DT[$k]=$(( ${T_DT[$k]:-0} + $(db_delta "$OUT/db-ticks-0" "$OUT/db-ticks-run" "$OUT/db-ticks-1") ))
+    T_DT[$k]=$(( ${T_DT[$k]:-0} + $(db_spent "$OUT") ))
     T_WT[$k]=$(( ${T_WT[$k]:-0} + $(awk -v hz="$(getconf CLK_TCK)" 'NF == 2 {t = ($1 + $2) * hz} END {printf "%d", t}' "$f.cpu") ))
     T_HB[$k]=$(( ${T_HB[$k]:-0} + hb1 - hb0 )); T_HT[$k]=$(( ${T_HT[$k]:-0} + ht1 - ht0 ))
     T_P50S[$k]+="$(kv "$RES" p50_ms) "; T_P99S[$k]+="$(kv "$RES" p99_ms) "
@@ -272,8 +263,6 @@ graphql_round() { # query server round seconds
   fi
   case "$MUTATING" in *" $q "*) cleanup_mutations;; esac
 }
-
-median() { tr ' ' '\n' <<<"$1" | awk 'NF' | sort -g | awk '{a[NR]=$1} END{if (NR) print a[int((NR + 1) / 2)]}'; }
 
 # The table's figures for one (query, server) from its rounds' totals:
 # req/s over all of its seconds, the median round's p50 and p99, CPU and
@@ -390,24 +379,22 @@ pgbench_warm_up() { # query
 
 pgbench_round() { # query round seconds
   [ "$PGBENCH" = 1 ] || return 0
-  local q=$1 r=$2 secs=$3 f hb0 ht0 hb1 ht1 watcher ok=1 TIMEFORMAT='%3U %3S'
+  local q=$1 r=$2 secs=$3 f hb0 ht0 hb1 ht1 ok=1 TIMEFORMAT='%3U %3S'
   f="$OUT/pgbench-$q-$r.txt"
   log "$q pgbench: round $r, ${secs}s, $PGBENCH_CLIENTS clients, -M prepared, as cs_app"
-  read -r hb0 ht0 < <(host_ticks); db_snapshot >"$OUT/db-ticks-0"
   # pgbench's backends are born and gone within the round: the watcher's
   # last reading of each, up to half a second before it ended, is what
-  # counts, so their figure may read up to 5 % low.
-  db_watch "$OUT/db-ticks-run" &
-  watcher=$!
+  # counts, so their figure may read up to half a second's worth low (5 %
+  # of a 10 s round; more in shorter ones).
+  read -r hb0 ht0 < <(host_ticks); db_watch_start "$OUT"
   # `time` also gives pgbench's own CPU (for Q2, of all its processes).
   { time pgbench_run "$q" "$secs" -l --sampling-rate=0.2 --log-prefix="$OUT/pgbench/log-$q-$r" >"$f" 2>&1 || ok=0; } 2>"$f.cpu"
-  read -r hb1 ht1 < <(host_ticks); db_snapshot >"$OUT/db-ticks-1"
-  kill "$watcher" 2>/dev/null; wait "$watcher" 2>/dev/null || true
+  read -r hb1 ht1 < <(host_ticks); db_watch_stop "$OUT"
   if [ "$ok" = 0 ]; then
     FAILED+=("$q pgbench round $r: $(tail -3 "$f" | tr '\n' ' ')")
     return 0
   fi
-  P_DT[$q]=$(( ${P_DT[$q]:-0} + $(db_delta "$OUT/db-ticks-0" "$OUT/db-ticks-run" "$OUT/db-ticks-1") ))
+  P_DT[$q]=$(( ${P_DT[$q]:-0} + $(db_spent "$OUT") ))
   P_CT[$q]=$(( ${P_CT[$q]:-0} + $(awk -v hz="$(getconf CLK_TCK)" 'NF == 2 {t = ($1 + $2) * hz} END {printf "%d", t}' "$f.cpu") ))
   P_TX[$q]=$(( ${P_TX[$q]:-0} + $(awk -F': ' '/^number of transactions actually processed/{split($2, a, "/"); print a[1]}' "$f") ))
   P_SECS[$q]=$(awk -v a="${P_SECS[$q]:-0}" -v b="$secs" 'BEGIN{print a + b}')

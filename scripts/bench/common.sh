@@ -101,6 +101,19 @@ db_watch() {
   while :; do db_snapshot; sleep 0.5; done >"$1"
 }
 
+# The backends' CPU over one run, in files under $1: db_watch_start before
+# the run, db_watch_stop after it, then db_spent prints the ticks they spent.
+db_watch_start() {
+  db_snapshot >"$1/db-ticks-0"
+  db_watch "$1/db-ticks-run" &
+  DB_WATCHER=$!
+}
+db_watch_stop() {
+  db_snapshot >"$1/db-ticks-1"
+  kill "$DB_WATCHER" 2>/dev/null; wait "$DB_WATCHER" 2>/dev/null || true
+}
+db_spent() { db_delta "$1/db-ticks-0" "$1/db-ticks-run" "$1/db-ticks-1"; }
+
 # Ticks the backends spent from the start snapshot ($1) to their last
 # reading in the later ones ($2...); a backend born meanwhile counts whole.
 db_delta() {
@@ -111,4 +124,25 @@ db_delta() {
 
 us_per() { # ticks requests -> microseconds of CPU per request
   awk -v t="$1" -v n="$2" -v hz="$(getconf CLK_TCK)" 'BEGIN{ if (n + 0 == 0) print "-"; else printf "%.0f", 1e6 * t / hz / n }'
+}
+
+# The value of key $2 in a "k=v k=v" line $1 (gql.lua's RESULT line).
+kv() { tr ' ' '\n' <<<"$1" | awk -F= -v k="$2" '$1==k{print $2}'; }
+
+# The median of a space-separated list of numbers (the lower middle one).
+median() { tr ' ' '\n' <<<"$1" | awk 'NF' | sort -g | awk '{a[NR]=$1} END{if (NR) print a[int((NR + 1) / 2)]}'; }
+
+# "org campaign" per line, every seeded campaign: the pairs gql.lua picks from.
+bench_ids() {
+  db_psql -F ' ' -c "SELECT org_id, id FROM campaigns WHERE name NOT LIKE 'bench-%' ORDER BY org_id, id"
+}
+
+# A GraphQL request body (JSON) from a query file $1 and its variables file
+# $2, if there is one.
+graphql_body() {
+  python3 - "$1" "$2" <<'PY'
+import json, os, sys
+q, v = sys.argv[1], sys.argv[2]
+print(json.dumps({"query": open(q).read(), "variables": json.load(open(v)) if os.path.exists(v) else {}}))
+PY
 }
