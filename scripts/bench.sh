@@ -441,7 +441,9 @@ report() {
   } >"$tsv"
   {
     echo "Campaign API benchmark, $(date -u '+%Y-%m-%d %H:%M UTC'), commit $(git -C "$ROOT" rev-parse --short HEAD)$(git -C "$ROOT" diff --quiet HEAD -- api migration entity 2>/dev/null || echo '+changes')"
-    echo "host: $(nproc) cores, $(awk '/MemTotal/{printf "%.0f GiB", $2/1048576}' /proc/meminfo), load before the run: $LOAD_BEFORE"
+    # The kernel and its autogroup setting: VMs differ in both, and the
+    # scheduler decides much of Q1's cost (docs/performance.md).
+    echo "host: $(nproc) cores, $(awk '/MemTotal/{printf "%.0f GiB", $2/1048576}' /proc/meminfo), kernel $(uname -r), autogroup $(cat /proc/sys/kernel/sched_autogroup_enabled 2>/dev/null || echo -), load before the run: $LOAD_BEFORE"
     echo "data: $DATASET; wrk ${DURATION}s after ${WARMUP}s warm-up, in $ROUNDS rounds taken in turn with the other server(s), $CONNS connections, $THREADS threads; pool $POOL per server$([ "$PGBENCH" = 1 ] && echo "; pgbench $PGBENCH_CLIENTS clients")"
     echo
     local names=("query" "ours req/s" "p50 ms" "p99 ms" "cpu%" "SQL")
