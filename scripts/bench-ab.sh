@@ -56,22 +56,16 @@ TOKEN=$(DATABASE_URL="$APP_URL" "$A_BIN" token --email bench@seed.test --ttl 216
 start_side() { # side: starts its server, sets PORT_<side> and PID_<side>
   local side=$1 bin_var="${1}_BIN" env_var="${1}_ENV" prefix_var="${1}_PREFIX" port
   port=$(free_port)
-  mkdir -p "$OUT/objects-$side"
-  # shellcheck disable=SC2086 # the settings and the prefix are word lists
-  (cd "$OUT" && exec env DATABASE_URL="$APP_URL" BIND_ADDR="127.0.0.1:$port" WORKERS=0 DB_POOL_SIZE="$POOL" \
-    APP_ENV=production LOG_FORMAT=json RUST_LOG=warn STORAGE=fs STORAGE_DIR="$OUT/objects-$side" ${!env_var} \
-    ${!prefix_var} "${!bin_var}" serve) >"$OUT/$side.log" 2>&1 &
-  started $!
-  printf -v "PID_$side" '%s' $!
+  start_ours "$port" "$OUT/objects-$side" "$OUT/$side.log" "${!env_var}" "${!prefix_var}" "${!bin_var}"
+  printf -v "PID_$side" '%s' "$OURS_PID"
   printf -v "PORT_$side" '%s' "$port"
-  wait_http "http://127.0.0.1:$port/graphql" "$!" "$OUT/$side.log"
+  wait_http "http://127.0.0.1:$port/graphql" "$OURS_PID" "$OUT/$side.log"
   log "$side: ${!bin_var} on 127.0.0.1:$port${!env_var:+ with ${!env_var}}${!prefix_var:+ under ${!prefix_var}}"
 }
 
 load() { # side seconds outfile
   local port="PORT_$1"
-  BENCH_BODY="$OUT/body.json" BENCH_IDS="$OUT/ids.txt" BENCH_TOKEN="$TOKEN" BENCH_PATH=/graphql \
-    wrk -t"$THREADS" -c"$CONNS" -d"${2}s" --timeout 10s -s "$BENCH/gql.lua" "http://127.0.0.1:${!port}" >"$3" 2>&1 || true
+  gql_load "$OUT/body.json" "http://127.0.0.1:${!port}" "$2" "$3"
 }
 
 declare -A RPS

@@ -157,12 +157,8 @@ start_servers() {
   port=$(free_port)
   URL_ours="http://127.0.0.1:$port/graphql"
   log "starting our server on 127.0.0.1:$port (WORKERS=0, DB_POOL_SIZE=$POOL)"
-  mkdir -p "$OUT/objects"
-  (cd "$OUT" && exec env DATABASE_URL="$APP_URL" BIND_ADDR="127.0.0.1:$port" WORKERS=0 DB_POOL_SIZE="$POOL" \
-    APP_ENV=production LOG_FORMAT=json RUST_LOG=warn STORAGE=fs STORAGE_DIR="$OUT/objects" \
-    "$BIN" serve) >"$OUT/ours.log" 2>&1 &
-  PID_ours=$!
-  started "$PID_ours"
+  start_ours "$port" "$OUT/objects" "$OUT/ours.log"
+  PID_ours=$OURS_PID
   wait_http "$URL_ours" "$PID_ours" "$OUT/ours.log"
   if [ "$SKIP_PEER" != 1 ]; then
     port=$(free_port)
@@ -208,8 +204,7 @@ count_statements() {
 
 wrk_run() { # server query seconds outfile (wrk's own CPU seconds, user and system, into outfile.cpu)
   local s=$1 q=$2 secs=$3 url="URL_$1" TIMEFORMAT='%3U %3S'
-  { time BENCH_BODY="$OUT/bodies/$s/$q.json" BENCH_IDS="$OUT/ids.txt" BENCH_TOKEN="$TOKEN" BENCH_PATH=/graphql \
-    wrk -t"$THREADS" -c"$CONNS" -d"${secs}s" --timeout 10s -s "$BENCH/gql.lua" "${!url%/graphql}" >"$4" 2>&1; } 2>"$4.cpu" || true
+  { time gql_load "$OUT/bodies/$s/$q.json" "${!url%/graphql}" "$secs" "$4"; } 2>"$4.cpu"
 }
 
 check_result() { # label file -> sets RES (RESULT line); records failures
@@ -255,7 +250,7 @@ graphql_round() { # query server round seconds
     T_ERR[$k]=$(( ${T_ERR[$k]:-0} + $(kv "$RES" non200) + $(kv "$RES" gql_errors) + $(kv "$RES" sock_err) ))
     T_PT[$k]=$(( ${T_PT[$k]:-0} + p1 - p0 ))
     T_DT[$k]=$(( ${T_DT[$k]:-0} + $(db_spent "$OUT") ))
-    T_WT[$k]=$(( ${T_WT[$k]:-0} + $(awk -v hz="$(getconf CLK_TCK)" 'NF == 2 {t = ($1 + $2) * hz} END {printf "%d", t}' "$f.cpu") ))
+    T_WT[$k]=$(( ${T_WT[$k]:-0} + $(time_ticks "$f.cpu") ))
     T_HB[$k]=$(( ${T_HB[$k]:-0} + hb1 - hb0 )); T_HT[$k]=$(( ${T_HT[$k]:-0} + ht1 - ht0 ))
     T_P50S[$k]+="$(kv "$RES" p50_ms) "; T_P99S[$k]+="$(kv "$RES" p99_ms) "
     ROUND_RPS[$k.$r]=$(kv "$RES" rps)
@@ -395,7 +390,7 @@ pgbench_round() { # query round seconds
     return 0
   fi
   P_DT[$q]=$(( ${P_DT[$q]:-0} + $(db_spent "$OUT") ))
-  P_CT[$q]=$(( ${P_CT[$q]:-0} + $(awk -v hz="$(getconf CLK_TCK)" 'NF == 2 {t = ($1 + $2) * hz} END {printf "%d", t}' "$f.cpu") ))
+  P_CT[$q]=$(( ${P_CT[$q]:-0} + $(time_ticks "$f.cpu") ))
   P_TX[$q]=$(( ${P_TX[$q]:-0} + $(awk -F': ' '/^number of transactions actually processed/{split($2, a, "/"); print a[1]}' "$f") ))
   P_SECS[$q]=$(awk -v a="${P_SECS[$q]:-0}" -v b="$secs" 'BEGIN{print a + b}')
   P_HB[$q]=$(( ${P_HB[$q]:-0} + hb1 - hb0 ))

@@ -122,6 +122,34 @@ db_delta() {
        END { for (p in m) d += m[p] - ((p in a) ? a[p] : 0); print d + 0 }' "$@"
 }
 
+# Ticks of CPU (user + system) in a file bash's `time` wrote with
+# TIMEFORMAT='%3U %3S'.
+time_ticks() { awk -v hz="$(getconf CLK_TCK)" 'NF == 2 {t = ($1 + $2) * hz} END {printf "%d", t}' "$1"; }
+
+# Starts our server as every benchmark runs it, in the background, and sets
+# OURS_PID: the application role on $APP_URL, no job workers, $POOL
+# connections, production settings, objects on disk.
+#   start_ours PORT OBJECTS_DIR LOG [SETTINGS] [PREFIX] [BIN]
+# SETTINGS (more NAME=value) and PREFIX (a command it runs under) are word lists.
+start_ours() {
+  local port=$1 objects=$2 log=$3 settings=${4:-} prefix=${5:-} bin=${6:-$BIN}
+  mkdir -p "$objects"
+  # shellcheck disable=SC2086 # the settings and the prefix are word lists
+  (cd "$OUT" && exec env DATABASE_URL="$APP_URL" BIND_ADDR="127.0.0.1:$port" WORKERS=0 DB_POOL_SIZE="$POOL" \
+    APP_ENV=production LOG_FORMAT=json RUST_LOG=warn STORAGE=fs STORAGE_DIR="$objects" $settings \
+    $prefix "$bin" serve) >"$log" 2>&1 &
+  OURS_PID=$!
+  started "$OURS_PID"
+}
+
+# wrk with gql.lua: BODY (a request body file, see gql.lua) against BASE
+# (http://host:port) for SECS seconds, $CONNS connections, $THREADS threads;
+# its output into OUT. Ids from $OUT/ids.txt, the token from $TOKEN.
+gql_load() { # body base secs out
+  BENCH_BODY="$1" BENCH_IDS="$OUT/ids.txt" BENCH_TOKEN="$TOKEN" BENCH_PATH=/graphql \
+    wrk -t"$THREADS" -c"$CONNS" -d"${3}s" --timeout 10s -s "$BENCH/gql.lua" "$2" >"$4" 2>&1 || true
+}
+
 us_per() { # ticks requests -> microseconds of CPU per request
   awk -v t="$1" -v n="$2" -v hz="$(getconf CLK_TCK)" 'BEGIN{ if (n + 0 == 0) print "-"; else printf "%.0f", 1e6 * t / hz / n }'
 }
