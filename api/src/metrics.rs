@@ -35,6 +35,8 @@ pub struct Metrics {
     pub webhooks_received: Arc<AtomicU64>,
     /// Connections built by `graphql::direct` rather than field by field.
     pub direct_connections: Arc<AtomicU64>,
+    /// Lookups answered by `graphql::lookup`, before the executor.
+    pub direct_lookups: Arc<AtomicU64>,
     /// Requests run without validating again a document that passed.
     pub validation_skipped: Arc<AtomicU64>,
     /// Requests run again because their tenant was entered otherwise than
@@ -150,6 +152,11 @@ impl Metrics {
                 "graphql_direct_connections_total",
                 "Connections resolved in one pass (plain selections).",
                 &self.direct_connections,
+            ),
+            (
+                "graphql_direct_lookups_total",
+                "Single-object lookups answered before the executor (plain selections), in one round trip.",
+                &self.direct_lookups,
             ),
             (
                 "graphql_validation_skipped_total",

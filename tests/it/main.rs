@@ -14,6 +14,7 @@ mod http_surface;
 mod images;
 mod jobs;
 mod leads;
+mod lookup;
 mod pool;
 mod processes;
 mod rls;

@@ -450,6 +450,54 @@ impl Tx {
         }
     }
 
+    /// Runs one read and commits, pipelined: with `BEGIN` and the entry
+    /// too if nothing was sent yet, so a whole read-only request is one
+    /// round trip. The transaction is finished whatever the read answered
+    /// (`COMMIT` after a failed statement ends it as a rollback).
+    ///
+    /// Only for a statement that writes nothing: if the entry answers other
+    /// than expected, the transaction has been committed all the same (the
+    /// database set the tenant from its own check, as always), and the rows
+    /// are dropped with a [`Mismatch`].
+    pub async fn read_and_commit(&self, stmt: &Statement) -> Result<Vec<Row>, DbErr> {
+        let mut inner = self.inner.lock().await;
+        let inner = &mut *inner;
+        if !inner.open {
+            return Err(closed());
+        }
+        let lease = inner.conn.as_mut().ok_or_else(closed)?;
+        let conn = &mut lease.conn;
+        let bound = Bound::new(values(stmt));
+        let read = conn.prepare(&stmt.sql, &bound.types).await.map_err(query_err)?;
+        let commit = conn.prepare("COMMIT", &[]).await.map_err(exec_err)?;
+        let params = bound.refs();
+        let both = async |c: &Client| tokio::join!(c.query(&read, &params), c.execute(&commit, &[]));
+        self.round_trips.fetch_add(1, Ordering::Relaxed);
+        // From here on something may have been sent: a drop recovers.
+        let ((rows, committed), mismatched) = match std::mem::replace(&mut inner.state, State::Open) {
+            State::Open => (both(&conn.client).await, None),
+            State::Mismatched(actual) => {
+                inner.state = State::Mismatched(actual);
+                return Err(mismatch());
+            }
+            State::Pending { enter, expected } => {
+                let (entered, out) = enter_and(conn, &enter, both).await.map_err(query_err)?;
+                (out, (entered != expected).then_some(entered))
+            }
+        };
+        committed.map_err(exec_err)?;
+        inner.open = false;
+        // Transaction closed, answered, the connection idle: reusable.
+        if let Some(lease) = inner.conn.take() {
+            self.db.release(lease);
+        }
+        if let Some(actual) = mismatched {
+            inner.state = State::Mismatched(actual);
+            return Err(mismatch());
+        }
+        rows.map_err(query_err)
+    }
+
     /// The rows of a statement as they come, for code that reads cells by
     /// position (`tokio_postgres::Row::try_get`).
     pub async fn rows(&self, stmt: &Statement) -> Result<Vec<Row>, DbErr> {

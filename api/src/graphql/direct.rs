@@ -87,7 +87,7 @@ impl<T: OutputType> OutputType for Resolved<T> {
 }
 
 /// Writes a plain field's value, read from its column, as JSON.
-type Write = fn(&Row, usize, &mut Vec<u8>) -> Result<(), DbErr>;
+pub(crate) type Write = fn(&Row, usize, &mut Vec<u8>) -> Result<(), DbErr>;
 
 /// A field that reads one column.
 struct Plain {
@@ -104,6 +104,21 @@ pub(crate) struct Kind {
     plain: &'static [Plain],
     /// (field, where the rows live, their kind)
     lists: &'static [(&'static str, &'static ChildSpec, &'static Kind)],
+}
+
+impl Kind {
+    /// The object type's name.
+    pub(crate) fn name(&self) -> &'static str {
+        self.name
+    }
+
+    /// A plain field's column and how to write it.
+    pub(crate) fn plain(&self, field: &str) -> Option<(&'static str, Write)> {
+        self.plain
+            .iter()
+            .find(|p| p.field == field)
+            .map(|p| (p.column, p.write))
+    }
 }
 
 /// A cell, borrowed from the row where the type allows (`&str`).

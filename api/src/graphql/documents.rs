@@ -7,6 +7,7 @@
 //! execution still run every time, and validation does unless the document
 //! passed it before (`validated`).
 
+use super::lookup::Lookup;
 use super::validated::{Types, Usage};
 use async_graphql::parser::types::ExecutableDocument;
 use async_graphql::{Request, ServerError};
@@ -28,23 +29,27 @@ pub struct Documents {
 }
 
 /// A kept document, and the operations of it that passed full validation
-/// (by the name the request gave, with the variable usages to check).
+/// (by the name the request gave).
 pub struct Kept {
     doc: ExecutableDocument,
-    validated: Mutex<Vec<Validated>>,
+    validated: Mutex<Vec<(Option<String>, Arc<Passed>)>>,
 }
 
-/// An operation (by the name the request gave) that passed, and the
-/// variable usages to check.
-type Validated = (Option<String>, Arc<[Usage]>);
+/// What is known of an operation that passed full validation.
+pub struct Passed {
+    /// The variable usages to check on each request.
+    pub usages: Vec<Usage>,
+    /// Its plan, if it is a plain single-object lookup (`super::lookup`).
+    pub lookup: Option<Lookup>,
+}
 
 impl Kept {
     pub fn doc(&self) -> &ExecutableDocument {
         &self.doc
     }
 
-    /// The variable usages of `operation`, if it passed full validation.
-    pub fn validated(&self, operation: Option<&str>) -> Option<Arc<[Usage]>> {
+    /// What is known of `operation`, if it passed full validation.
+    pub fn validated(&self, operation: Option<&str>) -> Option<Arc<Passed>> {
         let v = self.validated.lock().ok()?;
         v.iter()
             .find(|(op, _)| op.as_deref() == operation)
@@ -60,7 +65,8 @@ impl Kept {
             // only ever costs full validation.
             && v.len() < 16
         {
-            v.push((operation, usages.into()));
+            let lookup = super::lookup::plan(&self.doc, operation.as_deref());
+            v.push((operation, Arc::new(Passed { usages, lookup })));
         }
     }
 }

@@ -8,6 +8,7 @@ pub mod handler;
 mod json;
 pub mod limits;
 pub mod loaders;
+pub mod lookup;
 pub mod mutation;
 pub mod query;
 pub mod relay;

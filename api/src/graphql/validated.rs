@@ -310,7 +310,7 @@ fn named(ty: &Type) -> &str {
 }
 
 /// The operation a request runs, chosen as async-graphql chooses it.
-fn select<'d>(doc: &'d ExecutableDocument, name: Option<&str>) -> Option<&'d OperationDefinition> {
+pub(crate) fn select<'d>(doc: &'d ExecutableDocument, name: Option<&str>) -> Option<&'d OperationDefinition> {
     use async_graphql::parser::types::DocumentOperations;
     match (&doc.operations, name) {
         (DocumentOperations::Single(op), None) => Some(&op.node),
