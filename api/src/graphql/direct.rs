@@ -763,7 +763,7 @@ async fn count(tx: &Tx, spec: &ChildSpec, parent: Uuid) -> Result<i64, AppError>
 
 /// Writes an object, one entry per slot. An object whose fields were all
 /// skipped (`@skip`/`@include`) is null, as the executor makes it.
-fn object<T>(
+pub(crate) fn object<T>(
     out: &mut Vec<u8>,
     slots: &[(Name, T)],
     mut field: impl FnMut(&mut Vec<u8>, &T) -> Result<(), AppError>,

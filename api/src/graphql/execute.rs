@@ -264,7 +264,7 @@ async fn lookup(
     let bytes = match lookup.response(row) {
         Ok(b) => b,
         Err(e) => {
-            AppError::from(e).log();
+            e.log();
             return None;
         }
     };

@@ -28,13 +28,14 @@
 //! resolvers. `tests/it/lookup.rs` checks both ways answer byte for byte
 //! the same.
 
-use super::direct::{CAMPAIGN, Kind, Write, cell};
+use super::direct::{CAMPAIGN, Kind, Write, cell, object};
 use super::json::push;
 use super::validated::select;
 use crate::domain::campaign::Brief;
+use crate::error::AppError;
 use async_graphql::parser::types::{ExecutableDocument, Field, OperationType, Selection, SelectionSet};
 use async_graphql::{Name, Positioned, Value, Variables};
-use sea_orm::{DbBackend, DbErr, Statement};
+use sea_orm::{DbBackend, Statement};
 use tokio_postgres::Row;
 use uuid::Uuid;
 
@@ -43,12 +44,15 @@ struct Root {
     field: &'static str,
     table: &'static str,
     kind: &'static Kind,
+    /// The jsonb column behind the object's `brief` field, if it has one.
+    brief: Option<&'static str>,
 }
 
 static ROOTS: &[Root] = &[Root {
     field: "campaign",
     table: "campaigns",
     kind: &CAMPAIGN,
+    brief: Some("brief"),
 }];
 
 /// Fragments nest at most this deep here (validation has refused cycles;
@@ -125,7 +129,7 @@ impl Lookup {
     }
 
     /// The response body for `row`, as the executor would write it.
-    pub(super) fn response(&self, row: &Row) -> Result<Vec<u8>, DbErr> {
+    pub(super) fn response(&self, row: &Row) -> Result<Vec<u8>, AppError> {
         let mut out = Vec::with_capacity(512);
         out.extend_from_slice(br#"{"data":{"#);
         push(&mut out, self.key.as_str());
@@ -135,7 +139,7 @@ impl Lookup {
                 push(out, self.root.kind.name());
                 Ok(())
             }
-            Slot::Column(write, c) => write(row, *c, out),
+            Slot::Column(write, c) => Ok(write(row, *c, out)?),
             Slot::Brief(c, fields) => {
                 // As `CampaignRow::brief` reads it.
                 let brief: Brief = serde_json::from_value(cell::<serde_json::Value>(row, *c)?).unwrap_or_default();
@@ -157,24 +161,6 @@ impl Lookup {
         out.extend_from_slice(b"}}");
         Ok(out)
     }
-}
-
-fn object<T>(
-    out: &mut Vec<u8>,
-    slots: &[(Name, T)],
-    mut field: impl FnMut(&mut Vec<u8>, &T) -> Result<(), DbErr>,
-) -> Result<(), DbErr> {
-    out.push(b'{');
-    for (i, (key, slot)) in slots.iter().enumerate() {
-        if i > 0 {
-            out.push(b',');
-        }
-        push(out, key.as_str());
-        out.push(b':');
-        field(out, slot)?;
-    }
-    out.push(b'}');
-    Ok(())
 }
 
 /// Plans `operation` of `doc` (which passed full validation), or `None` if
@@ -214,7 +200,7 @@ pub fn plan(doc: &ExecutableDocument, operation: Option<&str>) -> Option<Lookup>
             Slot::Typename
         } else if let Some((c, write)) = root.kind.plain(name) {
             Slot::Column(write, column(&mut columns, c))
-        } else if name == "brief" && root.table == "campaigns" {
+        } else if let (Some(brief), "brief") = (root.brief, name) {
             let sets: Vec<&SelectionSet> = group.iter().map(|f| &f.node.selection_set.node).collect();
             let mut fields = Vec::new();
             for (k, g) in grouped(doc, "Brief", &sets)? {
@@ -223,7 +209,7 @@ pub fn plan(doc: &ExecutableDocument, operation: Option<&str>) -> Option<Lookup>
                 }
                 fields.push((k, BriefField::of(name_of(&g)?)?));
             }
-            Slot::Brief(column(&mut columns, "brief"), fields)
+            Slot::Brief(column(&mut columns, brief), fields)
         } else {
             return None;
         };
