@@ -396,17 +396,22 @@ impl Plan {
 
     /// A column's position in the select list, added if it is not there.
     fn column(&mut self, c: &'static str) -> usize {
-        match self.columns.iter().position(|x| *x == c) {
-            Some(i) => i,
-            None => {
-                self.columns.push(c);
-                self.columns.len() - 1
-            }
-        }
+        column(&mut self.columns, c)
     }
 
     fn id_column(&self) -> usize {
         self.columns.iter().position(|x| *x == "id").unwrap_or(0)
+    }
+}
+
+/// A column's position in a select list, added if it is not there.
+pub(crate) fn column(columns: &mut Vec<&'static str>, c: &'static str) -> usize {
+    match columns.iter().position(|x| *x == c) {
+        Some(i) => i,
+        None => {
+            columns.push(c);
+            columns.len() - 1
+        }
     }
 }
 
@@ -530,7 +535,7 @@ fn grouped<'a>(ctx: &Context<'a>, ty: &str, sets: &[&'a SelectionSet]) -> Vec<(N
 
 /// The field name of a group; `None` if two fields share a response key
 /// but not a name (validation refuses that; then it is not ours to answer).
-fn name_of<'a>(group: &[&'a Positioned<Field>]) -> Option<&'a str> {
+pub(crate) fn name_of<'a>(group: &[&'a Positioned<Field>]) -> Option<&'a str> {
     let name = group.first()?.node.name.node.as_str();
     group.iter().all(|f| f.node.name.node == name).then_some(name)
 }

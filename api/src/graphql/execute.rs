@@ -248,11 +248,11 @@ async fn lookup(
     let rows = match tx.read_and_commit(&lookup.statement(id)).await {
         Ok(rows) => rows,
         Err(_) => {
-            // Committed (it read only); the next request expects what the
-            // database answered, and this one goes to the schema.
-            if let Some(actual) = tx.mismatched().await {
+            // Already committed (it read only); on a mismatch the next
+            // request expects what the database answered. Either way the
+            // schema answers this one.
+            if mismatched(state, identity, org, &tx).await {
                 state.metrics.entry_rechecks.fetch_add(1, Ordering::Relaxed);
-                session::entered_otherwise(state, identity, org, actual);
             }
             return None;
         }

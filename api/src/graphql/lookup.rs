@@ -28,7 +28,7 @@
 //! resolvers. `tests/it/lookup.rs` checks both ways answer byte for byte
 //! the same.
 
-use super::direct::{CAMPAIGN, Kind, Write, cell, object};
+use super::direct::{CAMPAIGN, Kind, Write, cell, column, name_of, object};
 use super::json::push;
 use super::validated::select;
 use crate::domain::campaign::Brief;
@@ -231,17 +231,6 @@ pub fn plan(doc: &ExecutableDocument, operation: Option<&str>) -> Option<Lookup>
     })
 }
 
-/// A column's position in the select list, added if it is not there.
-fn column(columns: &mut Vec<&'static str>, c: &'static str) -> usize {
-    match columns.iter().position(|x| *x == c) {
-        Some(i) => i,
-        None => {
-            columns.push(c);
-            columns.len() - 1
-        }
-    }
-}
-
 /// A response key and the fields selected under it.
 type Group<'a> = (Name, Vec<&'a Positioned<Field>>);
 
@@ -307,13 +296,6 @@ fn spread<'a>(
         }
     }
     Some(())
-}
-
-/// The field name of a group; `None` if two fields share a response key
-/// but not a name (validation refuses that).
-fn name_of<'a>(group: &[&'a Positioned<Field>]) -> Option<&'a str> {
-    let name = group.first()?.node.name.node.as_str();
-    group.iter().all(|f| f.node.name.node == name).then_some(name)
 }
 
 #[cfg(test)]
