@@ -260,20 +260,7 @@ async fn lookups_follow_membership_and_keys_as_they_change() {
     let a = post(&app, &member, &q, &json!({ "id": id })).await;
     assert!(a.looked_up && a.body.contains("Members only"), "{}", a.body);
 
-    let members = app
-        .gql(
-            &owner,
-            "{ org { members(first: 10) { nodes { id user { email } } } } }",
-            json!({}),
-        )
-        .await;
-    let membership = data_of(&members)["org"]["members"]["nodes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|m| m["user"]["email"] == "lookup-member@example.com")
-        .unwrap()["id"]
-        .clone();
+    let membership = app.membership_id(&owner, "lookup-member@example.com").await;
     let removed = app
         .gql(&owner, REMOVE, json!({ "i": { "membershipId": membership } }))
         .await;

@@ -335,16 +335,7 @@ async fn revoked_credentials_close_the_socket_with_4403() {
     )
     .await;
     assert_eq!(by_key.next(SECS).await, Next::Closed(4403));
-    let members = app
-        .gql(&owner, "{ org { members { nodes { id user { email } } } } }", json!({}))
-        .await;
-    let mid = data_of(&members)["org"]["members"]["nodes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|m| m["user"]["email"] == "member@example.com")
-        .unwrap()["id"]
-        .clone();
+    let mid = app.membership_id(&owner, "member@example.com").await;
     app.gql(
         &owner,
         "mutation($i: RemoveMemberInput!) { removeMember(input: $i) { removedMembershipId } }",

@@ -1,7 +1,7 @@
 //! Auth, orgs, members, API keys, brand kits, audit log: through the API.
 
 use crate::helpers::app::JWT_SECRET;
-use crate::helpers::{Caller, TestApp, code_of, data_of, spawn_app};
+use crate::helpers::{Caller, code_of, data_of, spawn_app};
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde_json::{Value, json};
 
@@ -282,25 +282,6 @@ const REVOKE_KEY: &str = "mutation($i: RevokeApiKeyInput!) { revokeApiKey(input:
 const BRAND: &str =
     "mutation($i: BrandKitInput!) { updateBrandKit(input: $i) { brandKit { primaryColor bannedWords voice } } }";
 
-async fn membership_id(app: &TestApp, caller: &Caller, email: &str) -> String {
-    let body = app
-        .gql(
-            caller,
-            "{ org { members(first: 100) { nodes { id user { email } } } } }",
-            json!({}),
-        )
-        .await;
-    data_of(&body)["org"]["members"]["nodes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|m| m["user"]["email"] == email)
-        .unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_string()
-}
-
 /// Each mutation tried by each role: only the allowed ones succeed.
 #[tokio::test]
 async fn role_matrix_for_org_mutations() {
@@ -363,7 +344,7 @@ async fn role_matrix_for_org_mutations() {
         .await;
     assert!(body["errors"].is_null(), "{body}");
     // An ADMIN cannot demote or remove an OWNER; an EDITOR cannot change roles at all.
-    let x = membership_id(&app, &owner, "x@example.com").await;
+    let x = app.membership_id(&owner, "x@example.com").await;
     assert_eq!(
         code_of(
             &app.gql(admin, SET_ROLE, json!({ "i": { "membershipId": x, "role": "VIEWER" } }))
@@ -375,7 +356,7 @@ async fn role_matrix_for_org_mutations() {
         code_of(&app.gql(admin, REMOVE, json!({ "i": { "membershipId": x } })).await),
         "FORBIDDEN"
     );
-    let viewer = membership_id(&app, &owner, "viewer@example.com").await;
+    let viewer = app.membership_id(&owner, "viewer@example.com").await;
     assert_eq!(
         code_of(
             &app.gql(
@@ -411,7 +392,7 @@ async fn role_matrix_for_org_mutations() {
 async fn the_last_owner_cannot_leave_or_be_demoted() {
     let app = spawn_app().await;
     let (_, owner) = app.org_with_owner("solo@example.com", "solo").await;
-    let me = membership_id(&app, &owner, "solo@example.com").await;
+    let me = app.membership_id(&owner, "solo@example.com").await;
     assert_eq!(
         code_of(
             &app.gql(
@@ -519,7 +500,7 @@ async fn a_changed_role_applies_to_the_very_next_request() {
     let body = app.gql(&member, CREATE, create("Entry one")).await;
     assert!(body["errors"].is_null(), "{body}");
     let rechecks = app.counter("graphql_entry_rechecks_total").await;
-    let membership = membership_id(&app, &owner, "entry-member@example.com").await;
+    let membership = app.membership_id(&owner, "entry-member@example.com").await;
     let set_role = async |role: &str| {
         let body = app
             .gql(
@@ -576,7 +557,7 @@ async fn another_orgs_ids_are_not_found() {
         .as_str()
         .unwrap()
         .to_string();
-    let member = membership_id(&app, &a, "a@example.com").await;
+    let member = app.membership_id(&a, "a@example.com").await;
     let audit = app.gql(&a, "{ auditLog { nodes { id } } }", json!({})).await;
     let audit_id = data_of(&audit)["auditLog"]["nodes"][0]["id"]
         .as_str()

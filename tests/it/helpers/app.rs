@@ -176,6 +176,26 @@ impl TestApp {
         }
     }
 
+    /// The id of `email`'s membership in `caller`'s org.
+    pub async fn membership_id(&self, caller: &Caller, email: &str) -> String {
+        let body = self
+            .gql(
+                caller,
+                "{ org { members(first: 100) { nodes { id user { email } } } } }",
+                json!({}),
+            )
+            .await;
+        super::data_of(&body)["org"]["members"]["nodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["user"]["email"] == email)
+            .unwrap_or_else(|| panic!("{email} is not a member: {body}"))["id"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    }
+
     /// Grants credits to an org as a platform admin.
     pub async fn grant(&self, org: &str, amount: i64) {
         let admin = Caller {
