@@ -3,7 +3,8 @@
 //! Clients send the same few operations again and again, and
 //! async-graphql's parser was ~12% of the server's CPU on a one-row query.
 //! A parsed document depends on nothing but its text (no variables, no
-//! caller), so it is parsed once and cloned for each request; limits and
+//! caller), so it is parsed once and cloned for each request the schema
+//! runs (a lookup, `lookup.rs`, needs no copy); limits and
 //! execution still run every time, and validation does unless the document
 //! passed it before (`validated`).
 
@@ -48,6 +49,12 @@ impl Kept {
         &self.doc
     }
 
+    /// Sets a copy of the document on `req`, so that the schema does not
+    /// parse its text again.
+    pub fn attach(&self, req: &mut Request) {
+        req.set_parsed_query(self.doc.clone());
+    }
+
     /// What is known of `operation`, if it passed full validation.
     pub fn validated(&self, operation: Option<&str>) -> Option<Arc<Passed>> {
         let v = self.validated.lock().ok()?;
@@ -79,23 +86,18 @@ impl Documents {
         }
     }
 
-    /// `req`'s parsed document (a kept one, or parsed now and kept), and
-    /// what is kept of it (nothing for queries too long to keep).
-    pub fn parse<'r>(&self, req: &'r mut Request) -> Result<(&'r ExecutableDocument, Option<Arc<Kept>>), ServerError> {
-        let kept = if req.query.len() <= MAX_QUERY_LEN {
-            Some(self.keep(req)?)
-        } else {
-            None
-        };
-        Ok((req.parsed_query()?, kept))
-    }
-
-    /// The kept entry of `req`'s text, its document set on `req`; parsed
-    /// and kept now if new.
-    fn keep(&self, req: &mut Request) -> Result<Arc<Kept>, ServerError> {
+    /// What is kept of `req`'s document: the kept entry of its text,
+    /// parsed now and kept if new; `None` for queries too long to keep,
+    /// which are parsed into `req` instead. A kept document is not copied
+    /// onto `req` here: [`Kept::attach`] does that when the request goes to
+    /// the schema, which a lookup answered before it never does.
+    pub fn parse(&self, req: &mut Request) -> Result<Option<Arc<Kept>>, ServerError> {
+        if req.query.len() > MAX_QUERY_LEN {
+            req.parsed_query()?;
+            return Ok(None);
+        }
         if let Some(k) = self.parsed.lock().ok().and_then(|m| m.get(&req.query).cloned()) {
-            req.set_parsed_query(k.doc.clone());
-            return Ok(k);
+            return Ok(Some(k));
         }
         let k = Arc::new(Kept {
             doc: req.parsed_query()?.clone(),
@@ -107,7 +109,16 @@ impl Documents {
             }
             m.insert(req.query.clone(), k.clone());
         }
-        Ok(k)
+        Ok(Some(k))
+    }
+}
+
+/// `req`'s document after [`Documents::parse`]: the kept one, else the one
+/// parsed into `req`.
+pub fn document<'a>(kept: Option<&'a Kept>, req: &'a mut Request) -> Result<&'a ExecutableDocument, ServerError> {
+    match kept {
+        Some(k) => Ok(k.doc()),
+        None => req.parsed_query(),
     }
 }
 
@@ -123,35 +134,67 @@ mod tests {
     fn a_kept_document_is_the_one_parsed_and_errors_are_not_kept() {
         let docs = documents();
         let q = "query A { campaigns { nodes { id } } } query B { viewer { user { id } } }";
-        let first = format!("{:?}", docs.parse(&mut Request::new(q)).unwrap().0);
+        let first = docs.parse(&mut Request::new(q)).unwrap().unwrap();
         assert_eq!(docs.parsed.lock().unwrap().len(), 1);
-        let again = format!("{:?}", docs.parse(&mut Request::new(q)).unwrap().0);
-        assert_eq!(first, again);
+        let again = docs.parse(&mut Request::new(q)).unwrap().unwrap();
+        assert!(Arc::ptr_eq(&first, &again), "the same text, the same entry");
         assert!(docs.parse(&mut Request::new("{ campaigns {")).is_err());
         assert_eq!(docs.parsed.lock().unwrap().len(), 1);
         for i in 0..MAX_ENTRIES {
             docs.parse(&mut Request::new(format!("{{ f{i} }}"))).unwrap();
         }
         assert!(docs.parsed.lock().unwrap().len() <= MAX_ENTRIES);
+        // (One operation: a document's operations are a map, in no order.)
+        let one = "query A { campaigns { nodes { id } } }";
+        assert_eq!(
+            format!("{:?}", docs.parse(&mut Request::new(one)).unwrap().unwrap().doc()),
+            format!("{:?}", Request::new(one).parsed_query().unwrap())
+        );
+    }
+
+    #[test]
+    fn attach_sets_the_kept_document_on_a_request() {
+        let docs = documents();
+        let kept = docs.parse(&mut Request::new("{ viewer { role } }")).unwrap().unwrap();
+        // A request of another text: what it runs is what was attached,
+        // not its own text parsed.
+        let mut req = Request::new("{ __typename }");
+        kept.attach(&mut req);
+        assert_eq!(
+            format!("{:?}", req.parsed_query().unwrap()),
+            format!("{:?}", kept.doc())
+        );
+    }
+
+    #[test]
+    fn a_long_query_is_parsed_into_its_request_and_not_kept() {
+        let docs = documents();
+        let long = format!("{{ viewer {{ role }} }}{}", " ".repeat(MAX_QUERY_LEN));
+        let mut req = Request::new(long.clone());
+        assert!(docs.parse(&mut req).unwrap().is_none());
+        assert!(docs.parsed.lock().unwrap().is_empty());
+        assert_eq!(
+            format!("{:?}", document(None, &mut req).unwrap()),
+            format!("{:?}", Request::new(long).parsed_query().unwrap())
+        );
+        let mut bad = Request::new(format!("{{ viewer {{ {}", " ".repeat(MAX_QUERY_LEN)));
+        assert!(docs.parse(&mut bad).is_err());
     }
 
     #[test]
     fn validated_operations_are_kept_per_document_and_name() {
         let docs = documents();
         let q = "query A { viewer { role } } query B { viewer { role } }";
-        let (_, kept) = docs.parse(&mut Request::new(q)).unwrap();
-        let kept = kept.unwrap();
+        let kept = docs.parse(&mut Request::new(q)).unwrap().unwrap();
         assert!(kept.validated(Some("A")).is_none());
         kept.keep_validated(Some("A".into()), Vec::new());
         assert!(kept.validated(Some("A")).is_some());
         assert!(kept.validated(Some("B")).is_none());
         assert!(kept.validated(None).is_none());
-        let (_, again) = docs.parse(&mut Request::new(q)).unwrap();
+        let again = docs.parse(&mut Request::new(q)).unwrap();
         assert!(
             again.unwrap().validated(Some("A")).is_some(),
             "the same entry answers the same text"
         );
-        let long = format!("{{ viewer {{ role }} }}{}", " ".repeat(MAX_QUERY_LEN));
-        assert!(docs.parse(&mut Request::new(long)).unwrap().1.is_none());
     }
 }

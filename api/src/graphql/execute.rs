@@ -81,10 +81,11 @@ pub(super) struct Encoded {
 /// Runs `req` on the schema: with only its variables checked if its
 /// document and operation passed full validation before and the variables
 /// fit (`validated`), else fully validated (and remembered if it passes).
-async fn run_schema(server: &Server, kept: Option<Arc<Kept>>, req: async_graphql::Request) -> Response {
+async fn run_schema(server: &Server, kept: Option<Arc<Kept>>, mut req: async_graphql::Request) -> Response {
     let Some(kept) = kept else {
         return server.schema.execute(req).await;
     };
+    kept.attach(&mut req);
     let types = &server.documents.types;
     let operation = req.operation_name.clone();
     if let Some(passed) = kept.validated(operation.as_deref()) {
@@ -138,13 +139,10 @@ impl Seed {
         }
     }
 
-    fn request(self, kept: Option<&Kept>) -> async_graphql::Request {
+    fn request(self) -> async_graphql::Request {
         let mut req = async_graphql::Request::new(self.query).variables(self.variables);
         req.operation_name = self.operation_name;
         req.extensions = self.extensions;
-        if let Some(k) = kept {
-            req.set_parsed_query(k.doc().clone());
-        }
         req
     }
 }
@@ -197,7 +195,7 @@ pub(super) async fn execute(
         (Attempt::Done(outcome), _) => outcome,
         (Attempt::Again, Some(seed)) => {
             state.metrics.entry_rechecks.fetch_add(1, Ordering::Relaxed);
-            let req = seed.request(kept.as_deref());
+            let req = seed.request();
             match attempt(
                 &server,
                 &identity,

@@ -3,6 +3,7 @@
 //! no subscriptions over HTTP, a cost check before validation, and one
 //! transaction per request that commits only if nothing failed.
 
+use super::documents;
 use super::errors::error_response;
 use super::execute::{Outcome, Parsed, execute};
 use super::limits::{self, Limits};
@@ -319,11 +320,13 @@ async fn run(
     honours_idempotency_key: bool,
 ) -> axum::response::Response {
     let operation_name = req.operation_name.clone();
-    let (op_type, kept) = match server.documents.parse(&mut req) {
-        Ok((doc, kept)) => match limits::check(doc, operation_name.as_deref(), Limits::default()) {
-            Ok(t) => (t, kept),
-            Err(e) => return request_error(flavor, StatusCode::BAD_REQUEST, e),
-        },
+    let parsed = server.documents.parse(&mut req).and_then(|kept| {
+        let doc = documents::document(kept.as_deref(), &mut req)?;
+        Ok((limits::check(doc, operation_name.as_deref(), Limits::default()), kept))
+    });
+    let (op_type, kept) = match parsed {
+        Ok((Ok(t), kept)) => (t, kept),
+        Ok((Err(e), _)) => return request_error(flavor, StatusCode::BAD_REQUEST, e),
         Err(e) => {
             return request_error(
                 flavor,

@@ -15,6 +15,7 @@
 //! - Each subscription runs in its own task writing to a bounded queue, so a
 //!   slow client holds up nobody but itself.
 
+use super::documents;
 use super::limits::{self, Limits};
 use super::subscription::EventScope;
 use crate::auth::{self, Credentials, session};
@@ -268,8 +269,21 @@ impl Session {
             }
         };
         let op = req.operation_name.clone();
-        let checked = match self.server.documents.parse(&mut req) {
-            Ok((doc, _)) => limits::check(doc, op.as_deref(), Limits::default()),
+        let parsed = self.server.documents.parse(&mut req).and_then(|kept| {
+            let checked = limits::check(
+                documents::document(kept.as_deref(), &mut req)?,
+                op.as_deref(),
+                Limits::default(),
+            );
+            Ok((checked, kept))
+        });
+        let checked = match parsed {
+            Ok((checked, kept)) => {
+                if let Some(k) = kept {
+                    k.attach(&mut req);
+                }
+                checked
+            }
             Err(e) => Err(AppError::validation("query", e.message)),
         };
         match checked {
