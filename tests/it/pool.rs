@@ -362,3 +362,71 @@ async fn a_unix_socket_url_connects() {
     assert!(over_socket, "the connection is not over the socket");
     tx.commit().await.unwrap();
 }
+
+/// Closed reads (`read_closed`) share their lane's one connection: many at
+/// once, for two orgs, each is entered as its own org, none sees another's
+/// tenant or leaves its own behind, and the pool's limit holds with a
+/// connection left for transactions.
+#[tokio::test]
+async fn closed_reads_share_one_connection_each_whole() {
+    let (app, db, org) = setup(2, "closed-a@example.com", "closed-a").await;
+    let (other, _) = app.org_with_owner("closed-b@example.com", "closed-b").await;
+    let other: Uuid = other.parse().unwrap();
+    let read = Statement::from_string(
+        DbBackend::Postgres,
+        "SELECT pg_backend_pid() AS pid, coalesce(current_setting('app.org_id', true), '') AS org,
+                (SELECT count(*) FROM orgs) AS orgs",
+    );
+    // The first opens it (meanwhile, others would take connections of
+    // their own).
+    let first = api::db::read_closed(&db, &Enter::Org { org_id: org }, &read).await;
+    let (_, rows) = first.expect("the shared connection, opened").unwrap();
+    let shared: i32 = rows[0].get("pid");
+    // Sent from one task, so all of them are in flight together.
+    let reads = (0..60).map(|i| {
+        let org = if i % 2 == 0 { org } else { other };
+        let (db, read) = (&db, &read);
+        async move { (org, api::db::read_closed(db, &Enter::Org { org_id: org }, read).await) }
+    });
+    let mut pids = std::collections::HashSet::new();
+    for (org, out) in futures_util::future::join_all(reads).await {
+        let (entered, rows) = out.expect("the shared connection").unwrap();
+        assert_eq!(entered.org_id, Some(org));
+        let seen: String = rows[0].get("org");
+        assert_eq!(seen, org.to_string());
+        let orgs: i64 = rows[0].get("orgs");
+        assert_eq!(orgs, 1, "RLS shows its own org only");
+        pids.insert(rows[0].get::<_, i32>("pid"));
+    }
+    assert_eq!(pids, [shared].into(), "one shared connection");
+
+    // Its next closed transaction sees no tenant of the ones before.
+    let (_, rows) = api::db::read_closed(&db, &Enter::Worker, &read).await.unwrap().unwrap();
+    assert!(pids.contains(&rows[0].get::<_, i32>("pid")));
+    assert_eq!(
+        (rows[0].get::<_, String>("org").as_str(), rows[0].get::<_, i64>("orgs")),
+        ("", 0)
+    );
+
+    // The other permit is the transactions'.
+    let (tx, _) = Tx::begin(&db, &Enter::Org { org_id: org }).await.unwrap();
+    let (pid, seen_org, _) = facts(&tx).await;
+    assert!(!pids.contains(&pid));
+    assert_eq!(seen_org, org.to_string());
+    tx.commit().await.unwrap();
+    assert!(db.stats().0 <= 2, "{:?}", db.stats());
+}
+
+/// A pool of one connection keeps it for transactions: no shared one.
+#[tokio::test]
+async fn a_pool_of_one_has_no_shared_connection() {
+    let (_app, db, org) = setup(1, "closed-one@example.com", "closed-one").await;
+    let read = Statement::from_string(DbBackend::Postgres, "SELECT 1 AS v");
+    assert!(
+        api::db::read_closed(&db, &Enter::Org { org_id: org }, &read)
+            .await
+            .is_none()
+    );
+    let (tx, _) = Tx::begin(&db, &Enter::Org { org_id: org }).await.unwrap();
+    tx.commit().await.unwrap();
+}
