@@ -37,8 +37,6 @@ pub struct Metrics {
     pub direct_connections: Arc<AtomicU64>,
     /// Lookups answered by `graphql::lookup`, before the executor.
     pub direct_lookups: Arc<AtomicU64>,
-    /// Of those, the ones read on their lane's shared connection.
-    pub shared_lookups: Arc<AtomicU64>,
     /// Requests run without validating again a document that passed.
     pub validation_skipped: Arc<AtomicU64>,
     /// Requests run again because their tenant was entered otherwise than
@@ -159,11 +157,6 @@ impl Metrics {
                 "graphql_direct_lookups_total",
                 "Single-object lookups answered before the executor (plain selections), in one round trip.",
                 &self.direct_lookups,
-            ),
-            (
-                "graphql_shared_lookups_total",
-                "Of the lookups answered before the executor, those read in a closed transaction on their lane's shared connection.",
-                &self.shared_lookups,
             ),
             (
                 "graphql_validation_skipped_total",

@@ -85,8 +85,20 @@ pub async fn enter(
     org: Option<Uuid>,
     entry: Entry,
 ) -> AppResult<(Option<Tx>, Principal, Option<OrgCtx>)> {
-    let Some(enter) = enter_of(identity, org)? else {
-        return Ok((None, Principal::Anonymous, None));
+    let enter = match identity {
+        Identity::Anonymous => {
+            if org.is_some() {
+                return Err(AppError::unauthenticated("sign in to choose an org"));
+            }
+            return Ok((None, Principal::Anonymous, None));
+        }
+        Identity::User { user_id, .. } => Enter::User {
+            user_id: *user_id,
+            org_id: org,
+        },
+        Identity::ApiKey { key_hash } => Enter::ApiKey {
+            key_hash: key_hash.clone(),
+        },
     };
     // Without an org, a user's entry answers nothing to expect.
     let expected = match (entry, &enter) {
@@ -105,40 +117,9 @@ pub async fn enter(
             (tx, entered)
         }
     };
-    match admitted(identity, org, &entered) {
-        Ok((principal, org_ctx)) => Ok((Some(tx), principal, org_ctx)),
-        Err(e) => {
-            let _ = tx.rollback().await;
-            Err(e)
-        }
-    }
-}
-
-/// A request's entry, if it has one (anonymous callers have none).
-fn enter_of(identity: &Identity, org: Option<Uuid>) -> AppResult<Option<Enter>> {
-    Ok(Some(match identity {
-        Identity::Anonymous => {
-            if org.is_some() {
-                return Err(AppError::unauthenticated("sign in to choose an org"));
-            }
-            return Ok(None);
-        }
-        Identity::User { user_id, .. } => Enter::User {
-            user_id: *user_id,
-            org_id: org,
-        },
-        Identity::ApiKey { key_hash } => Enter::ApiKey {
-            key_hash: key_hash.clone(),
-        },
-    }))
-}
-
-/// Who the request runs as, given what its entry answered; refused if the
-/// answer admits it to nothing it asked for.
-fn admitted(identity: &Identity, org: Option<Uuid>, entered: &Entered) -> AppResult<(Principal, Option<OrgCtx>)> {
     let role = entered.role.as_deref().and_then(Role::parse);
     match identity {
-        Identity::Anonymous => Ok((Principal::Anonymous, None)),
+        Identity::Anonymous => Ok((None, Principal::Anonymous, None)),
         Identity::User {
             user_id,
             email,
@@ -152,46 +133,25 @@ fn admitted(identity: &Identity, org: Option<Uuid>, entered: &Entered) -> AppRes
             let org_ctx = match (org, role) {
                 (None, _) => None,
                 (Some(org_id), Some(role)) => Some(OrgCtx { org_id, role }),
-                (Some(_), None) => return Err(AppError::forbidden("you are not a member of this org")),
+                (Some(_), None) => {
+                    let _ = tx.rollback().await;
+                    return Err(AppError::forbidden("you are not a member of this org"));
+                }
             };
-            Ok((principal, org_ctx))
+            Ok((Some(tx), principal, org_ctx))
         }
         Identity::ApiKey { .. } => {
             let (Some(key_id), Some(org_id), Some(role)) = (entered.api_key_id, entered.org_id, role) else {
+                let _ = tx.rollback().await;
                 return Err(AppError::unauthenticated("invalid or revoked API key"));
             };
             if org.is_some_and(|o| o != org_id) {
+                let _ = tx.rollback().await;
                 return Err(AppError::forbidden("this API key belongs to another org"));
             }
-            Ok((Principal::ApiKey { key_id }, Some(OrgCtx { org_id, role })))
+            Ok((Some(tx), Principal::ApiKey { key_id }, Some(OrgCtx { org_id, role })))
         }
     }
-}
-
-/// A request's entry into an org with the answer the database gave last
-/// time, for a read sent whole with its entry (`db::read_closed`): what to
-/// send, what it should answer, and who the request runs as if it does.
-pub struct Expecting {
-    pub enter: Enter,
-    pub entered: Entered,
-    pub principal: Principal,
-    pub org_ctx: OrgCtx,
-}
-
-/// What `identity` in `org` is expected to enter (`Entry::Expected`), if
-/// that admits it to an org. `None` leaves the request to [`enter`]:
-/// anonymous callers, no org chosen, nothing known yet, or a last answer
-/// that refused.
-pub fn expected(state: &AppState, identity: &Identity, org: Option<Uuid>) -> Option<Expecting> {
-    let enter = enter_of(identity, org).ok()??;
-    let entered = state.entries.get(&enter)?;
-    let (principal, org_ctx) = admitted(identity, org, &entered).ok()?;
-    Some(Expecting {
-        enter,
-        entered,
-        principal,
-        org_ctx: org_ctx?,
-    })
 }
 
 /// Records what a transaction's entry really answered, after it differed

@@ -19,23 +19,15 @@
 //!   per lane, each with its share of the permits and its own idle list: a
 //!   connection's socket is driven by the runtime that opened it, so a
 //!   request that used another lane's connection would wake that lane's
-//!   thread twice per round trip. The lane is a thread-local ([`set_lane`]);
-//! - each lane may also hold one *shared* connection ([`Shared`]) for
-//!   closed transactions: those whose every statement, `COMMIT` included, is
-//!   sent at once (`tx::read_closed`). Several requests' closed transactions
-//!   follow one another on it, each whole, so one wake-up of its backend
-//!   serves several requests. It is never lent to a `Tx`, and it holds one
-//!   of its shard's permits while open (closed after [`SHARED_IDLE`] unused).
+//!   thread twice per round trip. The lane is a thread-local ([`set_lane`]).
 
 use super::pg::{Options, RustlsStream};
 use super::value::conn_err;
 use sea_orm::DbErr;
 use std::cell::Cell;
 use std::collections::HashMap;
-use std::future::Future;
-use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex, Weak};
-use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio::task::JoinHandle;
@@ -48,12 +40,6 @@ const IDLE_TIMEOUT: Duration = Duration::from_secs(300);
 const MAX_LIFETIME: Duration = Duration::from_secs(1800);
 /// How long a checkout waits for a permit.
 const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(10);
-/// A shared connection unused this long is closed (its permit is free
-/// again for the shard's transactions).
-const SHARED_IDLE: Duration = Duration::from_secs(30);
-/// Closed transactions in flight on one shared connection at most; beyond,
-/// a request takes a connection of its own.
-const SHARED_IN_FLIGHT: u32 = 64;
 /// Prepared statements kept per connection; beyond, the cache starts over
 /// (the application has a few hundred distinct statements at most).
 const STATEMENTS: usize = 512;
@@ -81,18 +67,7 @@ struct Inner {
 /// One lane's share of the pool.
 struct Shard {
     permits: Arc<Semaphore>,
-    /// Its permits in all.
-    share: usize,
     idle: Mutex<Vec<Idle>>,
-    shared: Mutex<SharedSlot>,
-}
-
-/// A shard's shared connection, if open.
-#[derive(Default)]
-struct SharedSlot {
-    conn: Option<Arc<Shared>>,
-    /// Being opened: meanwhile requests take connections of their own.
-    opening: bool,
 }
 
 struct Idle {
@@ -106,48 +81,33 @@ pub(crate) struct Conn {
     pub(crate) client: Client,
     driver: JoinHandle<()>,
     born: Instant,
-    statements: Statements,
+    statements: HashMap<String, Vec<(Vec<Type>, Statement)>>,
+    prepared: usize,
     open: Arc<AtomicU32>,
-}
-
-/// The statements prepared on a connection, by text and parameter types.
-#[derive(Default)]
-struct Statements {
-    by_sql: HashMap<String, Vec<(Vec<Type>, Statement)>>,
-    count: usize,
-}
-
-impl Statements {
-    fn get(&self, sql: &str, types: &[Type]) -> Option<Statement> {
-        self.by_sql
-            .get(sql)
-            .and_then(|v| v.iter().find(|(t, _)| t == types))
-            .map(|(_, s)| s.clone())
-    }
-
-    fn put(&mut self, sql: &str, types: &[Type], statement: Statement) {
-        if self.count >= STATEMENTS {
-            // Dropping them closes them on the server.
-            self.by_sql.clear();
-            self.count = 0;
-        }
-        self.by_sql
-            .entry(sql.to_string())
-            .or_default()
-            .push((types.to_vec(), statement));
-        self.count += 1;
-    }
 }
 
 impl Conn {
     /// The statement for `sql` with parameters of `types`, prepared on this
     /// connection once (a round trip the first time).
     pub(crate) async fn prepare(&mut self, sql: &str, types: &[Type]) -> Result<Statement, tokio_postgres::Error> {
-        if let Some(found) = self.statements.get(sql, types) {
-            return Ok(found);
+        if let Some(found) = self
+            .statements
+            .get(sql)
+            .and_then(|v| v.iter().find(|(t, _)| t == types))
+        {
+            return Ok(found.1.clone());
         }
         let statement = self.client.prepare_typed(sql, types).await?;
-        self.statements.put(sql, types, statement.clone());
+        if self.prepared >= STATEMENTS {
+            // Dropping them closes them on the server.
+            self.statements.clear();
+            self.prepared = 0;
+        }
+        self.statements
+            .entry(sql.to_string())
+            .or_default()
+            .push((types.to_vec(), statement.clone()));
+        self.prepared += 1;
         Ok(statement)
     }
 
@@ -173,95 +133,6 @@ pub(crate) struct Lease {
     _permit: OwnedSemaphorePermit,
 }
 
-/// A lane's connection for closed transactions (`tx::read_closed`). Each
-/// one's messages, `BEGIN` to `COMMIT`, are sent together
-/// ([`Shared::sent_together`]), so the transactions of several requests
-/// follow one another on it whole, never interleaved: a transaction's
-/// tenant setting (transaction-local) ends with its own `COMMIT`, before
-/// the next one's `BEGIN`.
-pub(crate) struct Shared {
-    conn: Conn,
-    statements: Mutex<Statements>,
-    /// Held while a closed transaction's messages are sent.
-    gate: Mutex<()>,
-    in_flight: AtomicU32,
-    /// When it was last used, in milliseconds since it was opened.
-    used_ms: AtomicU64,
-    _permit: OwnedSemaphorePermit,
-}
-
-impl Shared {
-    pub(crate) fn client(&self) -> &Client {
-        &self.conn.client
-    }
-
-    /// As [`Conn::prepare`]. A statement is prepared in a message cycle of
-    /// its own, so between closed transactions, never inside one.
-    pub(crate) async fn prepare(&self, sql: &str, types: &[Type]) -> Result<Statement, tokio_postgres::Error> {
-        if let Some(found) = self.statements.lock().ok().and_then(|s| s.get(sql, types)) {
-            return Ok(found);
-        }
-        let statement = self.conn.client.prepare_typed(sql, types).await?;
-        if let Ok(mut s) = self.statements.lock() {
-            s.put(sql, types, statement.clone());
-        }
-        Ok(statement)
-    }
-
-    /// Runs `send`, whose first poll sends all its messages (as a
-    /// `tokio::join!` of the driver's calls does, in order), with its first
-    /// poll made under the gate: no other closed transaction's messages can
-    /// come between them, whichever thread sends them.
-    pub(crate) async fn sent_together<F: Future>(&self, send: F) -> F::Output {
-        let mut send = std::pin::pin!(send);
-        {
-            let _gate = self.gate.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-            // The waker of this first poll is replaced by the task's at the
-            // next one, the `.await` below.
-            if let Poll::Ready(out) = send.as_mut().poll(&mut Context::from_waker(Waker::noop())) {
-                return out;
-            }
-        }
-        send.await
-    }
-}
-
-/// A shared connection in use by one closed transaction.
-pub(crate) struct SharedUse(Arc<Shared>);
-
-impl std::ops::Deref for SharedUse {
-    type Target = Shared;
-
-    fn deref(&self) -> &Shared {
-        &self.0
-    }
-}
-
-impl Drop for SharedUse {
-    fn drop(&mut self) {
-        self.0.in_flight.fetch_sub(1, Ordering::Relaxed);
-    }
-}
-
-fn use_shared(shared: &Arc<Shared>) -> SharedUse {
-    shared.in_flight.fetch_add(1, Ordering::Relaxed);
-    let ms = u64::try_from(shared.conn.born.elapsed().as_millis()).unwrap_or(u64::MAX);
-    shared.used_ms.store(ms, Ordering::Relaxed);
-    SharedUse(shared.clone())
-}
-
-/// Clears a shard's `opening` mark however the opening ends (done, failed,
-/// or its request dropped).
-struct Opening<'a>(&'a Mutex<SharedSlot>);
-
-impl Drop for Opening<'_> {
-    fn drop(&mut self) {
-        if let Ok(mut slot) = self.0.lock() {
-            slot.opening = false;
-        }
-    }
-}
-
 impl Db {
     /// Opens the pool (and one connection, so a wrong URL or password stops
     /// start-up with the driver's message); must run inside the runtime (it
@@ -285,9 +156,7 @@ impl Db {
                 let share = max as usize / lanes + usize::from(i < max as usize % lanes);
                 Shard {
                     permits: Arc::new(Semaphore::new(share)),
-                    share,
                     idle: Mutex::new(Vec::with_capacity(share)),
-                    shared: Mutex::new(SharedSlot::default()),
                 }
             })
             .collect();
@@ -361,55 +230,6 @@ impl Db {
         })
     }
 
-    /// This lane's shared connection (opened on first use), for one closed
-    /// transaction. `None` when the runtime is not a lane's single thread,
-    /// the shard has a single connection, or the shared one is busy
-    /// ([`SHARED_IN_FLIGHT`]) or being opened, or no permit is free to open
-    /// it: the caller takes a connection of its own then.
-    pub(crate) async fn shared(&self) -> Option<SharedUse> {
-        // A lane's tasks all run on its one thread; with a multi-threaded
-        // runtime, requests would contend for one connection across threads.
-        if tokio::runtime::Handle::current().runtime_flavor() != tokio::runtime::RuntimeFlavor::CurrentThread {
-            return None;
-        }
-        let own = &self.0.shards[LANE.with(Cell::get) % self.0.shards.len()];
-        // It keeps its permit while in use: a shard of one connection keeps
-        // that for its transactions.
-        if own.share < 2 {
-            return None;
-        }
-        let permit = {
-            let mut slot = own.shared.lock().ok()?;
-            if let Some(c) = &slot.conn {
-                if !c.conn.client.is_closed() && c.conn.born.elapsed() < MAX_LIFETIME {
-                    return (c.in_flight.load(Ordering::Relaxed) < SHARED_IN_FLIGHT).then(|| use_shared(c));
-                }
-                // Closed or old: replaced (its requests in flight keep it
-                // until they are answered).
-                slot.conn = None;
-            }
-            if slot.opening {
-                return None;
-            }
-            let permit = own.permits.clone().try_acquire_owned().ok()?;
-            slot.opening = true;
-            permit
-        };
-        let _opening = Opening(&own.shared);
-        let conn = Box::pin(self.open()).await.ok()?;
-        let shared = Arc::new(Shared {
-            conn,
-            statements: Mutex::new(Statements::default()),
-            gate: Mutex::new(()),
-            in_flight: AtomicU32::new(0),
-            used_ms: AtomicU64::new(0),
-            _permit: permit,
-        });
-        let used = use_shared(&shared);
-        own.shared.lock().ok()?.conn = Some(shared);
-        Some(used)
-    }
-
     async fn open(&self) -> Result<Conn, tokio_postgres::Error> {
         let (client, connection) = self.0.options.connect().await?;
         self.0.open.fetch_add(1, Ordering::Relaxed);
@@ -417,7 +237,8 @@ impl Db {
             client,
             driver: tokio::spawn(drive(connection)),
             born: Instant::now(),
-            statements: Statements::default(),
+            statements: HashMap::new(),
+            prepared: 0,
             open: self.0.open.clone(),
         })
     }
@@ -448,8 +269,7 @@ async fn drive(connection: Connection<Socket, RustlsStream>) {
 }
 
 /// Every few seconds, closes the connections idle for [`IDLE_TIMEOUT`]
-/// (oldest first, keeping one per shard), and the shared ones unused for
-/// [`SHARED_IDLE`]. Ends when the `Db` is gone.
+/// (oldest first, keeping one per shard). Ends when the `Db` is gone.
 async fn close_idle(db: Weak<Inner>) {
     let mut tick = tokio::time::interval(IDLE_TIMEOUT / 10);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -470,13 +290,6 @@ async fn close_idle(db: Weak<Inner>) {
                 Err(_) => Vec::new(),
             };
             drop(stale);
-            let unused = shard.shared.lock().ok().and_then(|mut slot| {
-                let c = slot.conn.as_ref()?;
-                let used = Duration::from_millis(c.used_ms.load(Ordering::Relaxed));
-                let idle = c.conn.born.elapsed().saturating_sub(used) >= SHARED_IDLE;
-                (idle && c.in_flight.load(Ordering::Relaxed) == 0).then(|| slot.conn.take())
-            });
-            drop(unused);
         }
     }
 }

@@ -27,7 +27,7 @@
 //! other is closed. So a half-done transaction or a tenant setting (both
 //! transaction-local) can never reach the next request.
 
-use super::pool::{Conn, Db, Lease, Shared};
+use super::pool::{Conn, Db, Lease};
 use super::value::{Param, connection_lost, exec_err, query_err, query_result, type_of};
 use sea_orm::{ConnectionTrait, DbBackend, DbErr, ExecResult, ProxyExecResult, QueryResult, Statement, Value};
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -250,48 +250,6 @@ async fn enter_and<T>(
     began?;
     let entered = entered(enter, &rows?)?;
     Ok((entered, out))
-}
-
-/// Reads `read` in a *closed* transaction on the lane's shared connection
-/// (`pool::Shared`): `BEGIN`, the entry of `enter`, `read` and `COMMIT` are
-/// sent together and answered in one round trip, whole, between other
-/// requests' closed transactions, never interleaved with them. The tenant
-/// is set by the database's own check, as in any `Tx`. The transaction
-/// writes nothing, so it is committed whatever the entry answers: the
-/// caller compares what was entered with what it expected and drops the
-/// rows if they differ. `None`: no shared connection to be had (see
-/// `Db::shared`); the caller reads in a `Tx` of its own.
-pub async fn read_closed(db: &Db, enter: &Enter, read: &Statement) -> Option<Result<(Entered, Vec<Row>), DbErr>> {
-    let shared = db.shared().await?;
-    Some(read_whole(&shared, enter, read).await)
-}
-
-async fn read_whole(shared: &Shared, enter: &Enter, read: &Statement) -> Result<(Entered, Vec<Row>), DbErr> {
-    let (entry_sql, entry_values) =
-        entry(enter).ok_or_else(|| DbErr::Custom("a closed read enters a tenant".into()))?;
-    let entry_bound = Bound::new(&entry_values);
-    let read_bound = Bound::new(values(read));
-    let begin = shared.prepare("BEGIN", &[]).await.map_err(exec_err)?;
-    let entry = shared.prepare(entry_sql, &entry_bound.types).await.map_err(query_err)?;
-    let statement = shared.prepare(&read.sql, &read_bound.types).await.map_err(query_err)?;
-    let commit = shared.prepare("COMMIT", &[]).await.map_err(exec_err)?;
-    let (entry_params, read_params) = (entry_bound.refs(), read_bound.refs());
-    let c = shared.client();
-    let (began, entry_rows, rows, committed) = shared
-        .sent_together(async {
-            tokio::join!(
-                c.execute(&begin, &[]),
-                c.query(&entry, &entry_params),
-                c.query(&statement, &read_params),
-                c.execute(&commit, &[]),
-            )
-        })
-        .await;
-    began.map_err(exec_err)?;
-    let entered = entered(enter, &entry_rows.map_err(query_err)?).map_err(query_err)?;
-    let rows = rows.map_err(query_err)?;
-    committed.map_err(exec_err)?;
-    Ok((entered, rows))
 }
 
 impl Tx {

@@ -232,28 +232,6 @@ async fn lookup(
         return None;
     }
     let id = lookup.id(&req.variables)?;
-    let statement = lookup.statement(id);
-    // The entry known from the caller's last request: sent whole with the
-    // read and COMMIT, between other requests' reads, on the lane's shared
-    // connection.
-    if let Some(expecting) = session::expected(state, identity, org)
-        && let Some(read) = crate::db::read_closed(&state.pool, &expecting.enter, &statement).await
-    {
-        let rows = match read {
-            Ok((entered, rows)) if entered == expecting.entered => rows,
-            Ok((entered, _)) => {
-                // Entered otherwise (a membership, role or key changed):
-                // the rows are dropped, the next request expects this, and
-                // the schema answers this one.
-                session::entered_otherwise(state, identity, org, entered);
-                state.metrics.entry_rechecks.fetch_add(1, Ordering::Relaxed);
-                return None;
-            }
-            Err(_) => return None,
-        };
-        state.metrics.shared_lookups.fetch_add(1, Ordering::Relaxed);
-        return answer(state, lookup, &rows, 1, &expecting.principal, expecting.org_ctx.org_id);
-    }
     // Refused here is refused there: `attempt` enters the same way first.
     let (tx, principal, org_ctx) = match session::enter(state, identity, org, session::Entry::Expected).await {
         Ok(v) => v,
@@ -262,7 +240,10 @@ async fn lookup(
     // Anonymous, or no org chosen: the resolver's error to give. (A
     // transaction that sent nothing goes back as it was.)
     let (tx, org_ctx) = (tx?, org_ctx?);
-    let rows = match tx.read_and_commit(&statement).await {
+    if let crate::tenancy::Principal::ApiKey { key_id } = principal {
+        session::touch_api_key(state, org_ctx.org_id, key_id);
+    }
+    let rows = match tx.read_and_commit(&lookup.statement(id)).await {
         Ok(rows) => rows,
         Err(_) => {
             // Already committed (it read only); on a mismatch the next
@@ -274,23 +255,8 @@ async fn lookup(
             return None;
         }
     };
-    answer(state, lookup, &rows, tx.statement_count(), &principal, org_ctx.org_id)
-}
-
-/// A lookup's answer from its rows: only a found row is answered; no row
-/// (not found, another org's) is left to the resolver, which says so.
-fn answer(
-    state: &crate::state::AppState,
-    lookup: &super::lookup::Lookup,
-    rows: &[tokio_postgres::Row],
-    statements: u32,
-    principal: &crate::tenancy::Principal,
-    org_id: uuid::Uuid,
-) -> Option<Outcome> {
-    if let crate::tenancy::Principal::ApiKey { key_id } = principal {
-        session::touch_api_key(state, org_id, *key_id);
-    }
-    let [row] = rows else {
+    // No row (not found, another org's): the resolver says so.
+    let [row] = rows.as_slice() else {
         return None;
     };
     let bytes = match lookup.response(row) {
@@ -307,7 +273,7 @@ fn answer(
             bytes,
             not_executed: false,
         },
-        statements,
+        statements: tx.statement_count(),
         replayed: false,
         code: "OK",
     })
