@@ -22,6 +22,7 @@
 #   A_BIN, B_BIN [the release build]   A_ENV, B_ENV ["" ] settings for each
 #   A_PREFIX, B_PREFIX [""]            a command each server runs under
 #   BENCH_DB [cs_bench] SEED_ORGS [100] SEED_CAMPAIGNS [200]
+#   DB_TRANSPORT [tcp]  tcp (127.0.0.1) or unix (Postgres's Unix socket)
 source "$(dirname "$0")/lib.sh"
 source "$ROOT/scripts/bench/common.sh"
 

@@ -41,6 +41,8 @@
 #   QUERIES ["q1 q2 q3 q4"]   SKIP_PEER [0]   SKIP_SEED [0]   PGBENCH [1]
 #   SEED_ORGS [100] SEED_CAMPAIGNS [200]   BENCH_DB [cs_bench]
 #   POOL [10]            database connections of each server (the same for both)
+#   DB_TRANSPORT [tcp]   tcp: everyone reaches Postgres on 127.0.0.1; unix:
+#                        on its Unix socket (both servers and pgbench alike)
 #   PGBENCH_CLIENTS [$CONNS] PGBENCH_JOBS [2] Q2_ORGS [$PGBENCH_CLIENTS] (orgs of Q2's pgbench scripts)
 #   VERIFY_JWT [1]       PostGraphile verifies the Bearer token too
 #   BIN                  a campaign-studio binary (default: the release build)
@@ -439,7 +441,7 @@ report() {
     # The kernel and its autogroup setting: VMs differ in both, and the
     # scheduler decides much of Q1's cost (docs/performance.md).
     echo "host: $(nproc) cores, $(awk '/MemTotal/{printf "%.0f GiB", $2/1048576}' /proc/meminfo), kernel $(uname -r), autogroup $(cat /proc/sys/kernel/sched_autogroup_enabled 2>/dev/null || echo -), load before the run: $LOAD_BEFORE"
-    echo "data: $DATASET; wrk ${DURATION}s after ${WARMUP}s warm-up, in $ROUNDS rounds taken in turn with the other server(s), $CONNS connections, $THREADS threads; pool $POOL per server$([ "$PGBENCH" = 1 ] && echo "; pgbench $PGBENCH_CLIENTS clients")"
+    echo "data: $DATASET; wrk ${DURATION}s after ${WARMUP}s warm-up, in $ROUNDS rounds taken in turn with the other server(s), $CONNS connections, $THREADS threads; pool $POOL per server$([ "$PGBENCH" = 1 ] && echo "; pgbench $PGBENCH_CLIENTS clients"); Postgres over ${DB_TRANSPORT:-tcp}"
     echo
     local names=("query" "ours req/s" "p50 ms" "p99 ms" "cpu%" "SQL")
     [ "$SKIP_PEER" = 1 ] || names+=("PostGraphile req/s" "p50 ms" "p99 ms" "cpu%" "ours/PG")

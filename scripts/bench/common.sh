@@ -47,6 +47,9 @@ bench_database() {
   DB_ADMIN_URL=$(python3 -c 'import sys,urllib.parse as u; p=u.urlparse(sys.argv[1]); print(p._replace(path="/"+sys.argv[2]).geturl())' "$PG_ADMIN_URL" "$db")
   APP_URL="$DATABASE_URL"
   OWNER_URL="$MIGRATION_DATABASE_URL"
+  if [ "${DB_TRANSPORT:-tcp}" = unix ]; then
+    APP_URL=$(unix_url "$APP_URL")
+  fi
   if [ "$fresh" = 1 ]; then
     log "creating a fresh database $db"
     admin_psql -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null
@@ -55,6 +58,26 @@ bench_database() {
   fi
   # The server runs from these settings only, nothing from the caller's shell.
   unset DATABASE_URL MIGRATION_DATABASE_URL REDIS_URL
+}
+
+# $1 with its host and port replaced by the Postgres server's Unix socket
+# (the same server: its port, the first of its socket directories that
+# holds that port's socket), percent-encoded as libpq, tokio-postgres and
+# node-postgres all read it.
+unix_url() {
+  local port dirs
+  port=$(admin_psql -c "SHOW port")
+  dirs=$(admin_psql -c "SHOW unix_socket_directories")
+  python3 - "$1" "$port" "$dirs" <<'PY'
+import os, sys, urllib.parse as u
+url, port, dirs = sys.argv[1], sys.argv[2], sys.argv[3]
+found = [d.strip() for d in dirs.split(",") if os.path.exists(os.path.join(d.strip(), f".s.PGSQL.{port}"))]
+if not found:
+    sys.exit(f"no Unix socket for port {port} in {dirs}")
+p = u.urlparse(url)
+auth = p.netloc.rsplit("@", 1)[0] + "@" if "@" in p.netloc else ""
+print(p._replace(netloc=f"{auth}{u.quote(found[0], safe='')}:{port}").geturl())
+PY
 }
 
 db_psql() { psql "$DB_ADMIN_URL" -X -v ON_ERROR_STOP=1 -qAt "$@"; }
