@@ -89,6 +89,17 @@ struct Inner {
     state: State,
 }
 
+impl Inner {
+    /// The connection and state of a transaction still open.
+    fn live(&mut self) -> Result<(&mut Conn, &mut State), DbErr> {
+        if !self.open {
+            return Err(closed());
+        }
+        let lease = self.conn.as_mut().ok_or_else(closed)?;
+        Ok((&mut lease.conn, &mut self.state))
+    }
+}
+
 pub struct Tx {
     db: Db,
     inner: tokio::sync::Mutex<Inner>,
@@ -342,59 +353,52 @@ impl Tx {
     async fn finish(&self, sql: &'static str) -> Result<(), DbErr> {
         let mut inner = self.inner.lock().await;
         let inner = &mut *inner;
-        if !inner.open {
-            return Err(closed());
-        }
-        let lease = inner.conn.as_mut().ok_or_else(closed)?;
+        let (conn, state) = inner.live()?;
         // From here on something may have been sent: a drop recovers.
-        let result = match std::mem::replace(&mut inner.state, State::Open) {
+        let result = match std::mem::replace(state, State::Open) {
             State::Pending { enter, expected } => {
                 self.round_trips.fetch_add(1, Ordering::Relaxed);
-                let end = lease.conn.prepare(sql, &[]).await.map_err(exec_err)?;
-                let (entered, ended) = enter_and(&mut lease.conn, &enter, async |c| c.execute(&end, &[]).await)
+                let end = conn.prepare(sql, &[]).await.map_err(exec_err)?;
+                let (entered, ended) = enter_and(conn, &enter, async |c| c.execute(&end, &[]).await)
                     .await
                     .map_err(exec_err)?;
                 if entered != expected {
                     // Nothing but the entry ran, so there was nothing to
                     // keep; but what the caller built on `expected` must
                     // not go out.
+                    self.close(inner);
                     inner.state = State::Mismatched(entered);
-                    inner.open = false;
-                    if let Some(lease) = inner.conn.take() {
-                        self.db.release(lease);
-                    }
                     return Err(mismatch());
                 }
                 ended.map(|_| ()).map_err(exec_err)
             }
-            state => {
+            was => {
                 // A mismatched transaction is never committed: it is
                 // rolled back, and the commit fails.
-                let refused = matches!(state, State::Mismatched(_)) && sql == "COMMIT";
+                let refused = matches!(was, State::Mismatched(_)) && sql == "COMMIT";
                 let sql = if refused { "ROLLBACK" } else { sql };
-                inner.state = state;
+                *state = was;
                 self.round_trips.fetch_add(1, Ordering::Relaxed);
-                let statement = lease.conn.prepare(sql, &[]).await.map_err(exec_err)?;
-                lease
-                    .conn
-                    .client
-                    .execute(&statement, &[])
-                    .await
-                    .map(|_| ())
-                    .map_err(exec_err)
+                let statement = conn.prepare(sql, &[]).await.map_err(exec_err)?;
+                conn.client.execute(&statement, &[]).await.map(|_| ()).map_err(exec_err)
             }
         };
         if result.is_ok() {
-            inner.open = false;
-            // Transaction closed, answered, the connection idle: reusable.
-            if let Some(lease) = inner.conn.take() {
-                self.db.release(lease);
-            }
+            self.close(inner);
             if matches!(inner.state, State::Mismatched(_)) && sql == "COMMIT" {
                 return Err(mismatch());
             }
         }
         result
+    }
+
+    /// Marks the transaction finished and hands its connection back: its
+    /// `COMMIT` or `ROLLBACK` was answered, so the connection is idle.
+    fn close(&self, inner: &mut Inner) {
+        inner.open = false;
+        if let Some(lease) = inner.conn.take() {
+            self.db.release(lease);
+        }
     }
 
     /// Closes the connection (it is broken) instead of recovering it.
@@ -413,12 +417,7 @@ impl Tx {
     async fn run(&self, kind: Kind, sql: &str, values: &[Value]) -> Result<Out, DbErr> {
         let err = if kind == Kind::Rows { query_err } else { exec_err };
         let mut inner = self.inner.lock().await;
-        let inner = &mut *inner;
-        if !inner.open {
-            return Err(closed());
-        }
-        let lease = inner.conn.as_mut().ok_or_else(closed)?;
-        let conn = &mut lease.conn;
+        let (conn, state) = inner.live()?;
         let bound = Bound::new(values);
         let prepared = match kind {
             Kind::Script => None,
@@ -426,14 +425,14 @@ impl Tx {
         };
         let params = bound.refs();
         self.round_trips.fetch_add(1, Ordering::Relaxed);
-        match &inner.state {
+        match state {
             State::Open => send(&conn.client, kind, prepared.as_ref(), sql, &params)
                 .await
                 .map_err(err),
             State::Mismatched(_) => Err(mismatch()),
             State::Pending { .. } => {
                 // From here on something may have been sent: a drop recovers.
-                let State::Pending { enter, expected } = std::mem::replace(&mut inner.state, State::Open) else {
+                let State::Pending { enter, expected } = std::mem::replace(state, State::Open) else {
                     return Err(closed());
                 };
                 let (entered, out) = enter_and(conn, &enter, async |c| {
@@ -442,7 +441,7 @@ impl Tx {
                 .await
                 .map_err(err)?;
                 if entered != expected {
-                    inner.state = State::Mismatched(entered);
+                    *state = State::Mismatched(entered);
                     return Err(mismatch());
                 }
                 out.map_err(err)
@@ -462,11 +461,7 @@ impl Tx {
     pub async fn read_and_commit(&self, stmt: &Statement) -> Result<Vec<Row>, DbErr> {
         let mut inner = self.inner.lock().await;
         let inner = &mut *inner;
-        if !inner.open {
-            return Err(closed());
-        }
-        let lease = inner.conn.as_mut().ok_or_else(closed)?;
-        let conn = &mut lease.conn;
+        let (conn, state) = inner.live()?;
         let bound = Bound::new(values(stmt));
         let read = conn.prepare(&stmt.sql, &bound.types).await.map_err(query_err)?;
         let commit = conn.prepare("COMMIT", &[]).await.map_err(exec_err)?;
@@ -474,10 +469,10 @@ impl Tx {
         let both = async |c: &Client| tokio::join!(c.query(&read, &params), c.execute(&commit, &[]));
         self.round_trips.fetch_add(1, Ordering::Relaxed);
         // From here on something may have been sent: a drop recovers.
-        let ((rows, committed), mismatched) = match std::mem::replace(&mut inner.state, State::Open) {
+        let ((rows, committed), mismatched) = match std::mem::replace(state, State::Open) {
             State::Open => (both(&conn.client).await, None),
             State::Mismatched(actual) => {
-                inner.state = State::Mismatched(actual);
+                *state = State::Mismatched(actual);
                 return Err(mismatch());
             }
             State::Pending { enter, expected } => {
@@ -486,11 +481,7 @@ impl Tx {
             }
         };
         committed.map_err(exec_err)?;
-        inner.open = false;
-        // Transaction closed, answered, the connection idle: reusable.
-        if let Some(lease) = inner.conn.take() {
-            self.db.release(lease);
-        }
+        self.close(inner);
         if let Some(actual) = mismatched {
             inner.state = State::Mismatched(actual);
             return Err(mismatch());
