@@ -244,7 +244,6 @@ async fn what_a_lookup_does_not_find_the_resolvers_answer() {
 }
 
 const REMOVE: &str = "mutation($i: RemoveMemberInput!) { removeMember(input: $i) { removedMembershipId } }";
-const CREATE_KEY: &str = "mutation($i: CreateApiKeyInput!) { createApiKey(input: $i) { secret apiKey { id } } }";
 const REVOKE_KEY: &str = "mutation($i: RevokeApiKeyInput!) { revokeApiKey(input: $i) { apiKey { id } } }";
 
 /// The tenant is the database's to decide on every lookup: a member removed
@@ -271,23 +270,7 @@ async fn lookups_follow_membership_and_keys_as_they_change() {
     assert!(app.counter("graphql_entry_rechecks_total").await > rechecks);
 
     // An API key: looked up like a member, refused once revoked.
-    let created = app
-        .gql(
-            &owner,
-            CREATE_KEY,
-            json!({ "i": { "name": "reader", "role": "VIEWER" } }),
-        )
-        .await;
-    let key = Caller {
-        token: Some(
-            data_of(&created)["createApiKey"]["secret"]
-                .as_str()
-                .unwrap()
-                .to_string(),
-        ),
-        org: None,
-    };
-    let key_id = data_of(&created)["createApiKey"]["apiKey"]["id"].clone();
+    let (key, key_id) = app.api_key(&owner, "VIEWER").await;
     post(&app, &key, &q, &json!({ "id": id })).await;
     let a = post(&app, &key, &q, &json!({ "id": id })).await;
     assert!(a.looked_up && a.body.contains("Members only"), "{}", a.body);

@@ -303,19 +303,8 @@ async fn revoked_credentials_close_the_socket_with_4403() {
     })
     .await;
     let (org, owner) = app.org_with_owner("rev@example.com", "revoke").await;
-    let body = app
-        .gql(
-            &owner,
-            "mutation { createApiKey(input: { name: \"ws\", role: VIEWER }) { secret apiKey { id } } }",
-            json!({}),
-        )
-        .await;
-    let secret = data_of(&body)["createApiKey"]["secret"].as_str().unwrap().to_string();
-    let key_id = data_of(&body)["createApiKey"]["apiKey"]["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    let mut by_key = WsClient::open(&app.base, &secret, None).await;
+    let (key, key_id) = app.api_key(&owner, "VIEWER").await;
+    let mut by_key = WsClient::open(&app.base, key.token.as_deref().unwrap(), None).await;
     by_key
         .subscribe("l", "subscription { leadCaptured { id } }", json!({}))
         .await;

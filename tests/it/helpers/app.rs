@@ -176,6 +176,24 @@ impl TestApp {
         }
     }
 
+    /// A new API key with `role` in `caller`'s org: a caller that signs in
+    /// with it, and the key's id.
+    pub async fn api_key(&self, caller: &Caller, role: &str) -> (Caller, String) {
+        let body = self
+            .gql(
+                caller,
+                "mutation($i: CreateApiKeyInput!) { createApiKey(input: $i) { secret apiKey { id } } }",
+                json!({ "i": { "name": "test key", "role": role } }),
+            )
+            .await;
+        let created = &super::data_of(&body)["createApiKey"];
+        let key = Caller {
+            token: Some(created["secret"].as_str().unwrap().to_string()),
+            org: None,
+        };
+        (key, created["apiKey"]["id"].as_str().unwrap().to_string())
+    }
+
     /// The id of `email`'s membership in `caller`'s org.
     pub async fn membership_id(&self, caller: &Caller, email: &str) -> String {
         let body = self
