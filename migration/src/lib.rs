@@ -22,6 +22,7 @@ mod m20261122_000006_create_leads;
 mod m20261129_000007_history_names_its_actor;
 mod m20261202_000008_enter_without_perform;
 mod m20261206_000009_campaign_checks_as_domains;
+mod m20261207_000010_entry_checked_in_sql;
 pub mod rls;
 
 pub use rls::{APP_GRANTS, grant_app_role};
@@ -41,6 +42,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000007_history_names_its_actor::Migration),
             Box::new(m20261202_000008_enter_without_perform::Migration),
             Box::new(m20261206_000009_campaign_checks_as_domains::Migration),
+            Box::new(m20261207_000010_entry_checked_in_sql::Migration),
         ]
     }
 }
@@ -58,6 +60,7 @@ pub const SOURCES: &[&str] = &[
     include_str!("m20261129_000007_history_names_its_actor.rs"),
     include_str!("m20261202_000008_enter_without_perform.rs"),
     include_str!("m20261206_000009_campaign_checks_as_domains.rs"),
+    include_str!("m20261207_000010_entry_checked_in_sql.rs"),
 ];
 
 /// Runs a batch of SQL statements (simple protocol, so several per string).

@@ -5,7 +5,7 @@
 
 use crate::helpers::*;
 use api::config::Secret;
-use api::db::{Db, Enter, Tx};
+use api::db::{Db, Enter, Tx, WriteFailed};
 use sea_orm::{ConnectionTrait, DbBackend, Statement};
 use std::time::Duration;
 use uuid::Uuid;
@@ -245,6 +245,87 @@ async fn an_expected_entry_is_checked_by_the_database_before_anything_is_kept() 
     let (_, seen_org, _) = facts(&tx).await;
     assert_eq!(seen_org, "");
     tx.commit().await.unwrap();
+}
+
+/// A write and its `COMMIT` in one round trip (`Tx::write_and_commit`): the
+/// entry of a `begin_expecting` transaction is checked in SQL, so a
+/// mismatch fails the transaction before the write and the `COMMIT` ends it
+/// as a rollback; a write the database refuses is not committed either.
+/// Whatever happened, the transaction is over and its connection in step.
+#[tokio::test]
+async fn a_write_and_its_commit_in_one_round_trip_keep_only_a_write_entered_as_expected() {
+    let (app, db, org) = setup(1, "pool-write@example.com", "pool-write").await;
+    let me = app
+        .gql(
+            &app.user("pool-write@example.com"),
+            "{ viewer { user { id } } }",
+            serde_json::json!({}),
+        )
+        .await;
+    let owner: Uuid = me["data"]["viewer"]["user"]["id"].as_str().unwrap().parse().unwrap();
+    let enter = Enter::User {
+        user_id: owner,
+        org_id: Some(org),
+    };
+    let (tx, entered) = Tx::begin(&db, &enter).await.unwrap();
+    tx.commit().await.unwrap();
+    let insert = |name: &str| {
+        Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            "INSERT INTO campaigns (org_id, name, slug, brief, locales, platforms)
+             VALUES (current_setting('app.org_id')::uuid, $1, $1, '{}', '{en}', '{X}') RETURNING id, name",
+            [name.into()],
+        )
+    };
+    let in_step = async || {
+        let (tx, _) = Tx::begin(&db, &Enter::Nobody).await.unwrap();
+        let (_, seen_org, seen_user) = facts(&tx).await;
+        assert_eq!((seen_org.as_str(), seen_user.as_str()), ("", ""));
+        tx.commit().await.unwrap();
+    };
+
+    // As expected: BEGIN, the checked entry, the write and COMMIT, one
+    // round trip, committed.
+    let tx = Tx::begin_expecting(&db, enter.clone(), entered.clone()).await.unwrap();
+    let rows = tx.write_and_commit(&insert("w-expected")).await.unwrap();
+    assert_eq!(rows.len(), 1, "the inserted row");
+    assert_eq!(tx.statement_count(), 1);
+    assert!(tx.commit().await.is_err(), "the transaction is over");
+    assert_eq!(campaigns_named(&db, org, "w-expected").await, 1);
+    in_step().await;
+
+    // Expecting another role (or another org's membership): nothing runs
+    // after the entry, nothing is kept.
+    for wrong in [
+        api::db::Entered {
+            role: Some("VIEWER".into()),
+            ..entered.clone()
+        },
+        api::db::Entered::default(),
+    ] {
+        let tx = Tx::begin_expecting(&db, enter.clone(), wrong).await.unwrap();
+        assert!(matches!(
+            tx.write_and_commit(&insert("w-mismatched")).await,
+            Err(WriteFailed::Mismatch)
+        ));
+        assert_eq!(campaigns_named(&db, org, "w-mismatched").await, 0);
+        in_step().await;
+    }
+
+    // A write the database refuses (an empty name breaks its domain).
+    let tx = Tx::begin_expecting(&db, enter.clone(), entered.clone()).await.unwrap();
+    assert!(matches!(
+        tx.write_and_commit(&insert("")).await,
+        Err(WriteFailed::NotCommitted(_))
+    ));
+    in_step().await;
+
+    // Entered first (`begin`): the write and COMMIT, committed.
+    let (tx, _) = Tx::begin(&db, &enter).await.unwrap();
+    tx.write_and_commit(&insert("w-entered")).await.unwrap();
+    assert_eq!(tx.statement_count(), 2);
+    assert_eq!(campaigns_named(&db, org, "w-entered").await, 1);
+    in_step().await;
 }
 
 /// With lanes (a runtime per core), each lane takes connections from its

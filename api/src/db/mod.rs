@@ -10,7 +10,7 @@ mod tx;
 mod value;
 
 pub use pool::{Db, set_lane};
-pub use tx::{Enter, Entered, Mismatch, Tx};
+pub use tx::{Enter, Entered, Mismatch, Tx, WriteFailed};
 pub use value::{PgError, pg_error};
 
 use crate::config::Secret;

@@ -19,6 +19,12 @@
 //!   the tenant is still set only by the database's own check: a revoked
 //!   member's statements run with no tenant at all.
 //!
+//! - [`Tx::write_and_commit`] sends one write and `COMMIT` together, with
+//!   `BEGIN` and the entry too if nothing was sent yet: a whole
+//!   single-statement mutation in one round trip. There the entry is
+//!   checked in SQL (`cs_expect_entry`): a mismatch fails the transaction
+//!   before the write runs, so the `COMMIT` ends as a rollback.
+//!
 //! We never hand a connection back to the pool while a transaction is open
 //! on it. If a `Tx` is dropped before `commit`/`rollback` finished (a
 //! client that went away mid-read, a panic), a task of its own waits out
@@ -71,6 +77,27 @@ pub struct Entered {
 #[derive(Debug, thiserror::Error)]
 #[error("the tenant changed since it was last entered; the request is run again")]
 pub struct Mismatch;
+
+/// Why [`Tx::write_and_commit`] did not commit.
+#[derive(Debug)]
+pub enum WriteFailed {
+    /// The entry answered other than expected (checked in SQL): nothing
+    /// ran after it, nothing was committed, the transaction is over.
+    Mismatch,
+    /// The database refused the write (or could not prepare it): nothing
+    /// was committed.
+    NotCommitted(DbErr),
+    /// Anything else (the commit failed, the connection was lost): whether
+    /// the write was committed is not known.
+    Unknown(DbErr),
+}
+
+/// The SQLSTATE `cs_expect_entry` raises on a mismatch.
+const ENTRY_MISMATCH: &str = "ZE001";
+
+fn is_entry_mismatch(e: &tokio_postgres::Error) -> bool {
+    e.code().is_some_and(|c| c.code() == ENTRY_MISMATCH)
+}
 
 enum State {
     /// Nothing sent: `BEGIN` and the entry go with the first statement.
@@ -132,6 +159,30 @@ fn entry(enter: &Enter) -> Option<(&'static str, Vec<Value>)> {
             vec![org_id.to_string().into()],
         ),
         Enter::Worker => ("SELECT set_config('app.worker', 'on', true)", vec![]),
+    })
+}
+
+/// The statement that enters `enter` and fails, in SQL, unless it
+/// answers `expected` (`cs_expect_entry`); its only column is `true`.
+fn checked_entry(enter: &Enter, expected: &Entered) -> Option<(&'static str, Vec<Value>)> {
+    Some(match enter {
+        // The org follows from the role (`entered`).
+        Enter::User { user_id, org_id } => (
+            "SELECT cs_expect_entry(cs_enter_user($1, $2) IS NOT DISTINCT FROM $3)",
+            vec![(*user_id).into(), (*org_id).into(), expected.role.clone().into()],
+        ),
+        Enter::ApiKey { key_hash } => (
+            "SELECT cs_expect_entry((k.key_id, k.org_id, k.role) IS NOT DISTINCT FROM ($2, $3, $4))
+               FROM cs_enter_api_key($1) k",
+            vec![
+                key_hash.clone().into(),
+                expected.api_key_id.into(),
+                expected.org_id.into(),
+                expected.role.clone().into(),
+            ],
+        ),
+        // These enter what they are given: nothing to expect.
+        Enter::Nobody | Enter::Org { .. } | Enter::Worker => return entry(enter),
     })
 }
 
@@ -219,7 +270,7 @@ async fn send(
 /// `BEGIN` and the entry, prepared on `conn`.
 async fn prepare_entry(
     conn: &mut Conn,
-    enter: &Enter,
+    entry: Option<(&'static str, Vec<Value>)>,
 ) -> Result<
     (
         tokio_postgres::Statement,
@@ -228,7 +279,7 @@ async fn prepare_entry(
     tokio_postgres::Error,
 > {
     let begin = conn.prepare("BEGIN", &[]).await?;
-    let entry = match entry(enter) {
+    let entry = match entry {
         Some((sql, values)) => {
             let types: Vec<Type> = values.iter().map(type_of).collect();
             Some((conn.prepare(sql, &types).await?, values))
@@ -245,7 +296,27 @@ async fn enter_and<T>(
     enter: &Enter,
     then: impl AsyncFnOnce(&Client) -> T,
 ) -> Result<(Entered, T), tokio_postgres::Error> {
-    let (begin, entry) = prepare_entry(conn, enter).await?;
+    let (began, rows, out) = begin_then(conn, entry(enter), then).await?;
+    began?;
+    let entered = entered(enter, &rows?)?;
+    Ok((entered, out))
+}
+
+/// Sends `BEGIN`, `entry` and (pipelined with them) `then`, and returns
+/// each one's answer.
+async fn begin_then<T>(
+    conn: &mut Conn,
+    entry: Option<(&'static str, Vec<Value>)>,
+    then: impl AsyncFnOnce(&Client) -> T,
+) -> Result<
+    (
+        Result<u64, tokio_postgres::Error>,
+        Result<Vec<Row>, tokio_postgres::Error>,
+        T,
+    ),
+    tokio_postgres::Error,
+> {
+    let (begin, entry) = prepare_entry(conn, entry).await?;
     let client = &conn.client;
     let entry_values = entry.as_ref().map(|(_, v)| Bound::new(v));
     let entry_params = entry_values.as_ref().map(Bound::refs).unwrap_or_default();
@@ -257,10 +328,7 @@ async fn enter_and<T>(
     };
     // Polled together: each sends its messages on its first poll, in this
     // order, before any answer is awaited.
-    let (began, rows, out) = tokio::join!(client.execute(&begin, &[]), entry_query, then(client));
-    began?;
-    let entered = entered(enter, &rows?)?;
-    Ok((entered, out))
+    Ok(tokio::join!(client.execute(&begin, &[]), entry_query, then(client)))
 }
 
 impl Tx {
@@ -487,6 +555,54 @@ impl Tx {
             return Err(mismatch());
         }
         rows.map_err(query_err)
+    }
+
+    /// Runs one write and commits, pipelined: with `BEGIN` and the entry
+    /// too if nothing was sent yet, so a single-statement mutation is one
+    /// round trip. The entry of a `begin_expecting` transaction is then
+    /// checked in SQL (`checked_entry`): entered otherwise than expected,
+    /// the transaction fails before the write, and the `COMMIT` ends it as
+    /// a rollback. The transaction is over whatever this returns; the
+    /// caller has the rows only if the write was committed.
+    pub async fn write_and_commit(&self, stmt: &Statement) -> Result<Vec<Row>, WriteFailed> {
+        let not_committed = |e| WriteFailed::NotCommitted(query_err(e));
+        let mut inner = self.inner.lock().await;
+        let inner = &mut *inner;
+        let (conn, state) = inner.live().map_err(WriteFailed::NotCommitted)?;
+        let bound = Bound::new(values(stmt));
+        let write = conn.prepare(&stmt.sql, &bound.types).await.map_err(not_committed)?;
+        let commit = conn.prepare("COMMIT", &[]).await.map_err(not_committed)?;
+        let params = bound.refs();
+        let both = async |c: &Client| tokio::join!(c.query(&write, &params), c.execute(&commit, &[]));
+        self.round_trips.fetch_add(1, Ordering::Relaxed);
+        // From here on something may have been sent: a drop recovers.
+        let (entered, (rows, committed)) = match std::mem::replace(state, State::Open) {
+            State::Open => (Ok(()), both(&conn.client).await),
+            State::Mismatched(actual) => {
+                *state = State::Mismatched(actual);
+                return Err(WriteFailed::Mismatch);
+            }
+            State::Pending { enter, expected } => {
+                let (began, entry, out) = begin_then(conn, checked_entry(&enter, &expected), both)
+                    .await
+                    .map_err(not_committed)?;
+                // Without its `BEGIN` each statement would have committed
+                // on its own: what happened is not known.
+                began.map_err(|e| WriteFailed::Unknown(exec_err(e)))?;
+                (entry.map(|_| ()), out)
+            }
+        };
+        // A `COMMIT` that failed (or never got its answer) may or may not
+        // have committed; the drop's recovery settles the connection.
+        committed.map_err(|e| WriteFailed::Unknown(exec_err(e)))?;
+        // Answered: committed, or a rollback if anything before it failed.
+        self.close(inner);
+        match entered {
+            Err(e) if is_entry_mismatch(&e) => return Err(WriteFailed::Mismatch),
+            Err(e) => return Err(not_committed(e)),
+            Ok(()) => {}
+        }
+        rows.map_err(not_committed)
     }
 
     /// The rows of a statement as they come, for code that reads cells by
