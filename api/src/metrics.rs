@@ -37,6 +37,8 @@ pub struct Metrics {
     pub direct_connections: Arc<AtomicU64>,
     /// Lookups answered by `graphql::lookup`, before the executor.
     pub direct_lookups: Arc<AtomicU64>,
+    /// Mutations committed by `graphql::insert`, before the executor.
+    pub direct_inserts: Arc<AtomicU64>,
     /// Requests run without validating again a document that passed.
     pub validation_skipped: Arc<AtomicU64>,
     /// Requests run again because their tenant was entered otherwise than
@@ -157,6 +159,11 @@ impl Metrics {
                 "graphql_direct_lookups_total",
                 "Single-object lookups answered before the executor (plain selections), in one round trip.",
                 &self.direct_lookups,
+            ),
+            (
+                "graphql_direct_inserts_total",
+                "Single-statement mutations (plain selections) committed before the executor, in one round trip.",
+                &self.direct_inserts,
             ),
             (
                 "graphql_validation_skipped_total",

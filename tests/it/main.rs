@@ -12,6 +12,7 @@ mod credits;
 mod direct;
 mod http_surface;
 mod images;
+mod insert;
 mod jobs;
 mod leads;
 mod lookup;

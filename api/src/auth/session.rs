@@ -85,20 +85,12 @@ pub async fn enter(
     org: Option<Uuid>,
     entry: Entry,
 ) -> AppResult<(Option<Tx>, Principal, Option<OrgCtx>)> {
-    let enter = match identity {
-        Identity::Anonymous => {
-            if org.is_some() {
-                return Err(AppError::unauthenticated("sign in to choose an org"));
-            }
-            return Ok((None, Principal::Anonymous, None));
+    let Some(enter) = enter_of(identity, org) else {
+        // Anonymous.
+        if org.is_some() {
+            return Err(AppError::unauthenticated("sign in to choose an org"));
         }
-        Identity::User { user_id, .. } => Enter::User {
-            user_id: *user_id,
-            org_id: org,
-        },
-        Identity::ApiKey { key_hash } => Enter::ApiKey {
-            key_hash: key_hash.clone(),
-        },
+        return Ok((None, Principal::Anonymous, None));
     };
     // Without an org, a user's entry answers nothing to expect.
     let expected = match (entry, &enter) {
@@ -157,17 +149,31 @@ pub async fn enter(
 /// Records what a transaction's entry really answered, after it differed
 /// from what was expected (the next request expects this).
 pub fn entered_otherwise(state: &AppState, identity: &Identity, org: Option<Uuid>, actual: Entered) {
-    let enter = match identity {
-        Identity::Anonymous => return,
-        Identity::User { user_id, .. } => Enter::User {
+    if let Some(enter) = enter_of(identity, org) {
+        state.entries.put(enter, actual);
+    }
+}
+
+/// Forgets what the database answered `identity` in `org` last time, when
+/// it answered otherwise and did not say what (`db::WriteFailed::Mismatch`):
+/// the next request enters first.
+pub fn entry_unknown(state: &AppState, identity: &Identity, org: Option<Uuid>) {
+    if let Some(enter) = enter_of(identity, org) {
+        state.entries.forget(&enter);
+    }
+}
+
+fn enter_of(identity: &Identity, org: Option<Uuid>) -> Option<Enter> {
+    match identity {
+        Identity::Anonymous => None,
+        Identity::User { user_id, .. } => Some(Enter::User {
             user_id: *user_id,
             org_id: org,
-        },
-        Identity::ApiKey { key_hash } => Enter::ApiKey {
+        }),
+        Identity::ApiKey { key_hash } => Some(Enter::ApiKey {
             key_hash: key_hash.clone(),
-        },
-    };
-    state.entries.put(enter, actual);
+        }),
+    }
 }
 
 /// Parses an `X-Org-Id` value.

@@ -8,6 +8,7 @@
 //! execution still run every time, and validation does unless the document
 //! passed it before (`validated`).
 
+use super::insert::Insert;
 use super::lookup::Lookup;
 use super::validated::{Types, Usage};
 use async_graphql::parser::types::ExecutableDocument;
@@ -42,6 +43,9 @@ pub struct Passed {
     pub usages: Vec<Usage>,
     /// Its plan, if it is a plain single-object lookup (`super::lookup`).
     pub lookup: Option<Lookup>,
+    /// Its plan, if it is a plain single-statement mutation
+    /// (`super::insert`).
+    pub insert: Option<Insert>,
 }
 
 impl Kept {
@@ -73,7 +77,8 @@ impl Kept {
             && v.len() < 16
         {
             let lookup = super::lookup::plan(&self.doc, operation.as_deref());
-            v.push((operation, Arc::new(Passed { usages, lookup })));
+            let insert = super::insert::plan(&self.doc, operation.as_deref());
+            v.push((operation, Arc::new(Passed { usages, lookup, insert })));
         }
     }
 }

@@ -4,14 +4,17 @@
 
 use super::documents::Kept;
 use super::errors::error_response;
+use super::insert::Insert;
 use super::loaders::DbLoader;
+use super::lookup::Lookup;
+use super::mutation::create_statement;
 use super::validated::Types;
 use crate::auth::{self, session};
-use crate::db::Tx;
+use crate::db::{Tx, WriteFailed};
 use crate::error::AppError;
 use crate::idempotency::{self, Idempotency};
 use crate::server::Server;
-use crate::tenancy::RequestCtx;
+use crate::tenancy::{OrgCtx, Principal, RequestCtx};
 use async_graphql::Response;
 use axum::http::StatusCode;
 use std::sync::Arc;
@@ -168,7 +171,7 @@ pub(super) async fn execute(
     };
     if idem.is_none()
         && let Some(kept) = &kept
-        && let Some(outcome) = lookup(&server, &identity, org, kept, &req).await
+        && let Some(outcome) = direct(&server, &identity, org, &request_id, kept, &req).await
     {
         return outcome;
     }
@@ -216,33 +219,78 @@ pub(super) async fn execute(
     }
 }
 
-/// Answers `req` before the executor if its operation is a planned lookup
-/// (`super::lookup`) that finds its row; `None` leaves it to the schema.
+/// Answers `req` before the executor if its operation was planned as a
+/// lookup (`super::lookup`) that finds its row, or as an insert
+/// (`super::insert`) that commits; `None` leaves it to the schema.
+async fn direct(
+    server: &Server,
+    identity: &session::Identity,
+    org: Option<uuid::Uuid>,
+    request_id: &str,
+    kept: &Kept,
+    req: &async_graphql::Request,
+) -> Option<Outcome> {
+    let passed = kept.validated(req.operation_name.as_deref())?;
+    if passed.lookup.is_none() && passed.insert.is_none() {
+        return None;
+    }
+    if !req.uploads.is_empty() || !server.documents.types.fit(&passed.usages, &req.variables) {
+        return None;
+    }
+    if let Some(lookup) = &passed.lookup {
+        return self::lookup(server, identity, org, lookup, req).await;
+    }
+    let insert = passed.insert.as_ref()?;
+    self::insert(server, identity, org, request_id, insert, req).await
+}
+
+/// Enters the tenant for a request answered before the executor, as
+/// `attempt` would (refused here is refused there). `Ok(None)`: anonymous,
+/// or no org chosen, which the resolvers answer. (A transaction that sent
+/// nothing goes back as it was.)
+async fn enter_direct(
+    state: &crate::state::AppState,
+    identity: &session::Identity,
+    org: Option<uuid::Uuid>,
+) -> Result<Option<(Tx, Principal, OrgCtx)>, Outcome> {
+    let (tx, principal, org_ctx) = session::enter(state, identity, org, session::Entry::Expected)
+        .await
+        .map_err(refused)?;
+    let (Some(tx), Some(org_ctx)) = (tx, org_ctx) else {
+        return Ok(None);
+    };
+    if let Principal::ApiKey { key_id } = principal {
+        session::touch_api_key(state, org_ctx.org_id, key_id);
+    }
+    Ok(Some((tx, principal, org_ctx)))
+}
+
+/// A body written before the executor.
+fn answered(bytes: Vec<u8>, tx: &Tx) -> Outcome {
+    Outcome::Executed {
+        body: Encoded {
+            bytes,
+            not_executed: false,
+        },
+        statements: tx.statement_count(),
+        replayed: false,
+        code: "OK",
+    }
+}
+
 async fn lookup(
     server: &Server,
     identity: &session::Identity,
     org: Option<uuid::Uuid>,
-    kept: &Kept,
+    lookup: &Lookup,
     req: &async_graphql::Request,
 ) -> Option<Outcome> {
     let state = &server.state;
-    let passed = kept.validated(req.operation_name.as_deref())?;
-    let lookup = passed.lookup.as_ref()?;
-    if !req.uploads.is_empty() || !server.documents.types.fit(&passed.usages, &req.variables) {
-        return None;
-    }
     let id = lookup.id(&req.variables)?;
-    // Refused here is refused there: `attempt` enters the same way first.
-    let (tx, principal, org_ctx) = match session::enter(state, identity, org, session::Entry::Expected).await {
-        Ok(v) => v,
-        Err(e) => return Some(refused(e)),
+    let (tx, _, _) = match enter_direct(state, identity, org).await {
+        Ok(entered) => entered?,
+        Err(outcome) => return Some(outcome),
     };
-    // Anonymous, or no org chosen: the resolver's error to give. (A
-    // transaction that sent nothing goes back as it was.)
-    let (tx, org_ctx) = (tx?, org_ctx?);
-    if let crate::tenancy::Principal::ApiKey { key_id } = principal {
-        session::touch_api_key(state, org_ctx.org_id, key_id);
-    }
     let rows = match tx.read_and_commit(&lookup.statement(id)).await {
         Ok(rows) => rows,
         Err(_) => {
@@ -268,15 +316,68 @@ async fn lookup(
     };
     state.metrics.direct_lookups.fetch_add(1, Ordering::Relaxed);
     state.metrics.validation_skipped.fetch_add(1, Ordering::Relaxed);
-    Some(Outcome::Executed {
-        body: Encoded {
-            bytes,
-            not_executed: false,
-        },
-        statements: tx.statement_count(),
-        replayed: false,
-        code: "OK",
-    })
+    Some(answered(bytes, &tx))
+}
+
+async fn insert(
+    server: &Server,
+    identity: &session::Identity,
+    org: Option<uuid::Uuid>,
+    request_id: &str,
+    insert: &Insert,
+    req: &async_graphql::Request,
+) -> Option<Outcome> {
+    let state = &server.state;
+    let input = insert.input(&req.variables)?;
+    let (tx, principal, org_ctx) = match enter_direct(state, identity, org).await {
+        Ok(entered) => entered?,
+        Err(outcome) => return Some(outcome),
+    };
+    // Checked as the resolver checks it, with the role expected; a refusal
+    // is the resolver's to give (and nothing has been sent).
+    let rc = RequestCtx::new(request_id.to_string(), principal, Some(org_ctx));
+    let statement = create_statement(&rc, input, insert.returning()).ok()?;
+    let failed = |e: AppError| {
+        e.log();
+        let failed = error_response(AppError::Internal(anyhow::anyhow!("commit failed")));
+        Some(Outcome::Executed {
+            body: to_body(&failed),
+            statements: tx.statement_count(),
+            replayed: false,
+            code: "INTERNAL",
+        })
+    };
+    let rows = match tx.write_and_commit(&statement).await {
+        Ok(rows) => rows,
+        Err(WriteFailed::Mismatch) => {
+            // Nothing ran after the entry. The schema answers, entering
+            // first to learn what the database answers now.
+            session::entry_unknown(state, identity, org);
+            state.metrics.entry_rechecks.fetch_add(1, Ordering::Relaxed);
+            return None;
+        }
+        // Nothing was committed: the schema runs it again and gives the
+        // resolver's error (a conflict, a check).
+        Err(WriteFailed::NotCommitted(_)) => return None,
+        // It may have been committed: running it again could write twice.
+        Err(WriteFailed::Unknown(e)) => return failed(e.into()),
+    };
+    // Committed: from here on it is answered here, whatever happens.
+    let bytes = match rows.as_slice() {
+        [row] => insert.response(row),
+        _ => Err(AppError::Internal(anyhow::anyhow!(
+            "the insert returned {} rows",
+            rows.len()
+        ))),
+    };
+    match bytes {
+        Ok(bytes) => {
+            state.metrics.direct_inserts.fetch_add(1, Ordering::Relaxed);
+            state.metrics.validation_skipped.fetch_add(1, Ordering::Relaxed);
+            Some(answered(bytes, &tx))
+        }
+        Err(e) => failed(e),
+    }
 }
 
 /// Whether `tx` was entered otherwise than expected: then it is rolled
@@ -312,7 +413,7 @@ async fn attempt(
         Ok(v) => v,
         Err(e) => return Attempt::Done(refused(e)),
     };
-    if let (crate::tenancy::Principal::ApiKey { key_id }, Some(o)) = (&principal, org_ctx) {
+    if let (Principal::ApiKey { key_id }, Some(o)) = (&principal, org_ctx) {
         session::touch_api_key(state, o.org_id, *key_id);
     }
     let ctx = Arc::new(RequestCtx::new(request_id.to_string(), principal, org_ctx));

@@ -104,11 +104,86 @@ impl BriefField {
 
 /// A planned lookup: its statement and how to write its row.
 pub struct Lookup {
-    root: &'static Root,
     key: Name,
     id: Id,
     sql: String,
+    shape: Shape,
+}
+
+/// How one object is written from a row: its response keys in order, and
+/// the columns each reads.
+pub(super) struct Shape {
+    kind: &'static Kind,
     slots: Vec<(Name, Slot)>,
+}
+
+impl Shape {
+    /// Plans the plain selection `sets` (one response key's fields, merged)
+    /// of an object of type `kind`, whose `brief` field, if any, reads the
+    /// jsonb column `brief`; adds the columns it reads to `columns`. `None`
+    /// if anything in it is not plain.
+    pub(super) fn plan(
+        doc: &ExecutableDocument,
+        kind: &'static Kind,
+        brief: Option<&'static str>,
+        sets: &[&SelectionSet],
+        columns: &mut Vec<&'static str>,
+    ) -> Option<Shape> {
+        let mut slots = Vec::new();
+        for (key, group) in grouped(doc, kind.name(), sets)? {
+            let name = name_of(&group)?;
+            let slot = if name == "__typename" {
+                Slot::Typename
+            } else if let Some((c, write)) = kind.plain(name) {
+                Slot::Column(write, column(columns, c))
+            } else if let (Some(brief), "brief") = (brief, name) {
+                let sets: Vec<&SelectionSet> = group.iter().map(|f| &f.node.selection_set.node).collect();
+                let mut fields = Vec::new();
+                for (k, g) in grouped(doc, "Brief", &sets)? {
+                    if g.iter().any(|f| !f.node.selection_set.node.items.is_empty()) {
+                        return None;
+                    }
+                    fields.push((k, BriefField::of(name_of(&g)?)?));
+                }
+                Slot::Brief(column(columns, brief), fields)
+            } else {
+                return None;
+            };
+            if !matches!(slot, Slot::Brief(..)) && group.iter().any(|f| !f.node.selection_set.node.items.is_empty()) {
+                return None;
+            }
+            slots.push((key, slot));
+        }
+        Some(Shape { kind, slots })
+    }
+
+    /// Writes the object from `row`, as the executor would.
+    pub(super) fn write(&self, out: &mut Vec<u8>, row: &Row) -> Result<(), AppError> {
+        object(out, &self.slots, |out, slot| match slot {
+            Slot::Typename => {
+                push(out, self.kind.name());
+                Ok(())
+            }
+            Slot::Column(write, c) => Ok(write(row, *c, out)?),
+            Slot::Brief(c, fields) => {
+                // As `CampaignRow::brief` reads it.
+                let brief: Brief = serde_json::from_value(cell::<serde_json::Value>(row, *c)?).unwrap_or_default();
+                object(out, fields, |out, f| {
+                    match f {
+                        BriefField::Typename => push(out, "Brief"),
+                        BriefField::Product => push(out, &brief.product),
+                        BriefField::Audience => push(out, &brief.audience),
+                        BriefField::Goal => push(out, &brief.goal),
+                        BriefField::Tone => push(out, &brief.tone),
+                        BriefField::KeyMessages => push(out, &brief.key_messages),
+                        BriefField::CallToAction => push(out, &brief.call_to_action),
+                        BriefField::LandingUrl => push(out, &brief.landing_url),
+                    }
+                    Ok(())
+                })
+            }
+        })
+    }
 }
 
 impl Lookup {
@@ -134,30 +209,7 @@ impl Lookup {
         out.extend_from_slice(br#"{"data":{"#);
         push(&mut out, self.key.as_str());
         out.push(b':');
-        object(&mut out, &self.slots, |out, slot| match slot {
-            Slot::Typename => {
-                push(out, self.root.kind.name());
-                Ok(())
-            }
-            Slot::Column(write, c) => Ok(write(row, *c, out)?),
-            Slot::Brief(c, fields) => {
-                // As `CampaignRow::brief` reads it.
-                let brief: Brief = serde_json::from_value(cell::<serde_json::Value>(row, *c)?).unwrap_or_default();
-                object(out, fields, |out, f| {
-                    match f {
-                        BriefField::Typename => push(out, "Brief"),
-                        BriefField::Product => push(out, &brief.product),
-                        BriefField::Audience => push(out, &brief.audience),
-                        BriefField::Goal => push(out, &brief.goal),
-                        BriefField::Tone => push(out, &brief.tone),
-                        BriefField::KeyMessages => push(out, &brief.key_messages),
-                        BriefField::CallToAction => push(out, &brief.call_to_action),
-                        BriefField::LandingUrl => push(out, &brief.landing_url),
-                    }
-                    Ok(())
-                })
-            }
-        })?;
+        self.shape.write(&mut out, row)?;
         out.extend_from_slice(b"}}");
         Ok(out)
     }
@@ -193,60 +245,35 @@ pub fn plan(doc: &ExecutableDocument, operation: Option<&str>) -> Option<Lookup>
         Ok(_) => return None,
     };
     let mut columns: Vec<&'static str> = Vec::new();
-    let mut slots = Vec::new();
-    for (key, group) in grouped(doc, root.kind.name(), &[&field.selection_set.node])? {
-        let name = name_of(&group)?;
-        let slot = if name == "__typename" {
-            Slot::Typename
-        } else if let Some((c, write)) = root.kind.plain(name) {
-            Slot::Column(write, column(&mut columns, c))
-        } else if let (Some(brief), "brief") = (root.brief, name) {
-            let sets: Vec<&SelectionSet> = group.iter().map(|f| &f.node.selection_set.node).collect();
-            let mut fields = Vec::new();
-            for (k, g) in grouped(doc, "Brief", &sets)? {
-                if g.iter().any(|f| !f.node.selection_set.node.items.is_empty()) {
-                    return None;
-                }
-                fields.push((k, BriefField::of(name_of(&g)?)?));
-            }
-            Slot::Brief(column(&mut columns, brief), fields)
-        } else {
-            return None;
-        };
-        if !matches!(slot, Slot::Brief(..)) && group.iter().any(|f| !f.node.selection_set.node.items.is_empty()) {
-            return None;
-        }
-        slots.push((key, slot));
-    }
+    let shape = Shape::plan(doc, root.kind, root.brief, &[&field.selection_set.node], &mut columns)?;
     if columns.is_empty() {
         columns.push("id");
     }
     let sql = format!("SELECT {} FROM {} WHERE id = $1", columns.join(", "), root.table);
     Some(Lookup {
-        root,
         key: key.clone(),
         id,
         sql,
-        slots,
+        shape,
     })
 }
 
 /// A response key and the fields selected under it.
-type Group<'a> = (Name, Vec<&'a Positioned<Field>>);
+pub(super) type Group<'a> = (Name, Vec<&'a Positioned<Field>>);
 
 /// The fields of `sets` on the type `ty`, fragments spread, by response
 /// key in the order keys first appear (each group one entry of the
 /// response object, as the executor merges them); `None` if anything
 /// carries a directive, a fragment is on another type (an interface, a
-/// union), or a field has arguments (only the root field may).
-fn grouped<'a>(doc: &'a ExecutableDocument, ty: &str, sets: &[&'a SelectionSet]) -> Option<Vec<Group<'a>>> {
+/// union), or a field has arguments (only root fields may).
+pub(super) fn grouped<'a>(doc: &'a ExecutableDocument, ty: &str, sets: &[&'a SelectionSet]) -> Option<Vec<Group<'a>>> {
     let mut flat = Vec::new();
     for set in sets {
         spread(doc, ty, set, 0, &mut flat)?;
     }
     let mut groups: Vec<Group<'a>> = Vec::new();
     for f in flat {
-        if ty != "Query" && !f.node.arguments.is_empty() {
+        if ty != "Query" && ty != "Mutation" && !f.node.arguments.is_empty() {
             return None;
         }
         let key = &f.node.response_key().node;
@@ -320,7 +347,7 @@ mod tests {
             "SELECT id, name, status, created_at, brief FROM campaigns WHERE id = $1"
         );
         assert_eq!(l.key.as_str(), "campaign");
-        let keys: Vec<&str> = l.slots.iter().map(|(k, _)| k.as_str()).collect();
+        let keys: Vec<&str> = l.shape.slots.iter().map(|(k, _)| k.as_str()).collect();
         assert_eq!(keys, ["id", "name", "status", "createdAt", "brief"]);
 
         // Aliases, fragments on the type itself, merged keys, __typename.
@@ -331,9 +358,9 @@ mod tests {
         .unwrap();
         assert!(matches!(l.id, Id::Literal(id) if id.to_string() == ID));
         assert_eq!(l.key.as_str(), "c");
-        let keys: Vec<&str> = l.slots.iter().map(|(k, _)| k.as_str()).collect();
+        let keys: Vec<&str> = l.shape.slots.iter().map(|(k, _)| k.as_str()).collect();
         assert_eq!(keys, ["__typename", "slug", "b", "n"]);
-        let Slot::Brief(_, fields) = &l.slots[2].1 else {
+        let Slot::Brief(_, fields) = &l.shape.slots[2].1 else {
             panic!("b is the brief")
         };
         let fields: Vec<BriefField> = fields.iter().map(|(_, f)| *f).collect();

@@ -5,6 +5,7 @@ pub mod documents;
 pub mod errors;
 mod execute;
 pub mod handler;
+pub mod insert;
 mod json;
 pub mod limits;
 pub mod loaders;

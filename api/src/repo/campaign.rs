@@ -245,12 +245,14 @@ pub struct NewCampaign<'a> {
 }
 
 /// Inserts a campaign and its audit event, in one statement.
-pub async fn insert(
-    db: &impl ConnectionTrait,
+/// The statement that inserts a campaign and its audit event, returning
+/// the columns `returning` (which must include `id`, the event's target).
+pub fn insert_statement(
     org_id: Uuid,
     c: NewCampaign<'_>,
     event: super::audit::Event<'_>,
-) -> Result<CampaignRow, DbErr> {
+    returning: &str,
+) -> sea_orm::Statement {
     let platforms: Vec<String> = c.platforms.iter().map(|p| p.as_str().to_string()).collect();
     let mut values: Vec<sea_orm::Value> = vec![
         org_id.into(),
@@ -264,14 +266,12 @@ pub async fn insert(
     let sql = super::audit::with_event(
         &format!(
             "INSERT INTO campaigns (org_id, name, slug, brief, locales, platforms, created_by)
-             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING {CAMPAIGN_COLS}"
+             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING {returning}"
         ),
         &mut values,
         event,
     );
-    one(db, &sql, values)
-        .await?
-        .ok_or_else(|| DbErr::Custom("insert returned no row".into()))
+    super::stmt(&sql, values)
 }
 
 pub async fn update(

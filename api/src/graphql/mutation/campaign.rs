@@ -9,15 +9,16 @@ use crate::repo::campaign::{self as repo, CampaignRow, CopyEdit};
 use crate::repo::{self as repos, audit};
 use crate::tenancy::{OrgCtx, RequestCtx, Role};
 use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
+use sea_orm::FromQueryResult;
 use serde_json::json;
 use uuid::Uuid;
 
 #[derive(InputObject)]
-struct CreateCampaignInput {
-    name: String,
-    brief: BriefInput,
-    locales: Vec<String>,
-    platforms: Vec<Platform>,
+pub(crate) struct CreateCampaignInput {
+    pub(crate) name: String,
+    pub(crate) brief: BriefInput,
+    pub(crate) locales: Vec<String>,
+    pub(crate) platforms: Vec<Platform>,
 }
 
 #[derive(SimpleObject)]
@@ -85,6 +86,39 @@ struct ReviewCampaignInput {
 #[derive(SimpleObject)]
 struct ReviewCampaignPayload {
     campaign: Campaign,
+}
+
+/// What `createCampaign` checks, and the statement it runs (the campaign
+/// and its audit event, returning the columns `returning`). Shared with
+/// `graphql::insert`, which runs it before the executor.
+pub(crate) fn create_statement(
+    rc: &RequestCtx,
+    input: CreateCampaignInput,
+    returning: &str,
+) -> Result<sea_orm::Statement, AppError> {
+    let org = rc.require_role(Role::Editor)?;
+    let name = domain::text("name", &input.name, 200)?;
+    let brief = input.brief.parse()?;
+    let locales = parse_locales(&input.locales)?;
+    let platforms = parse_platforms(&input.platforms)?;
+    Ok(repo::insert_statement(
+        org.org_id,
+        repo::NewCampaign {
+            name: &name,
+            brief: &brief,
+            locales: &locales,
+            platforms: &platforms,
+            created_by: rc.actor().user_id,
+        },
+        audit::Event {
+            org,
+            actor: rc.actor(),
+            action: "campaign.create",
+            target_type: "Campaign",
+            metadata: json!({ "name": name }),
+        },
+        returning,
+    ))
 }
 
 /// Locks the campaign and applies `action` through the state machine.
@@ -156,33 +190,13 @@ pub(crate) struct CampaignMutation;
 impl CampaignMutation {
     /// EDITOR or above. A new campaign starts as DRAFT.
     async fn create_campaign(&self, ctx: &Context<'_>, input: CreateCampaignInput) -> Result<CreateCampaignPayload> {
-        let rc = req(ctx)?;
-        let org = rc.require_role(Role::Editor)?;
-        let name = domain::text("name", &input.name, 200)?;
-        let brief = input.brief.parse()?;
-        let locales = parse_locales(&input.locales)?;
-        let platforms = parse_platforms(&input.platforms)?;
+        let statement = create_statement(req(ctx)?, input, repo::CAMPAIGN_COLS)?;
         let tx = tx(ctx).await?;
-        let row = repo::insert(
-            &*tx,
-            org.org_id,
-            repo::NewCampaign {
-                name: &name,
-                brief: &brief,
-                locales: &locales,
-                platforms: &platforms,
-                created_by: rc.actor().user_id,
-            },
-            audit::Event {
-                org,
-                actor: rc.actor(),
-                action: "campaign.create",
-                target_type: "Campaign",
-                metadata: json!({ "name": name }),
-            },
-        )
-        .await
-        .map_err(AppError::from)?;
+        let row = CampaignRow::find_by_statement(statement)
+            .one(&*tx)
+            .await
+            .map_err(AppError::from)?
+            .ok_or_else(|| AppError::Internal(anyhow::anyhow!("insert returned no row")))?;
         Ok(CreateCampaignPayload {
             campaign: Campaign::from(row),
         })

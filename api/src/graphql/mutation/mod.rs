@@ -3,6 +3,7 @@
 //! transaction.
 
 mod campaign;
+pub(crate) use campaign::{CreateCampaignInput, create_statement};
 mod credits;
 mod job;
 mod lead;
