@@ -16,8 +16,8 @@
 # here the same way when it holds no data.
 #
 # Settings (environment, defaults in brackets):
-#   QUERY [q1]  q1, q2 or q4 (q3 writes, and its rows would change the
-#               data between rounds: use scripts/bench.sh for it)
+#   QUERY [q1]  q1, q2, q3 or q4 (q3 writes: its rows are deleted after
+#               every round, as scripts/bench.sh does)
 #   ROUNDS [6] SECS [10] WARMUP [3] CONNS [32] THREADS [2] POOL [10]
 #   A_BIN, B_BIN [the release build]   A_ENV, B_ENV ["" ] settings for each
 #   A_PREFIX, B_PREFIX [""]            a command each server runs under
@@ -29,7 +29,7 @@ source "$ROOT/scripts/bench/common.sh"
 : "${QUERY:=q1}" "${ROUNDS:=6}" "${SECS:=10}" "${WARMUP:=3}" "${CONNS:=32}" "${THREADS:=2}" "${POOL:=10}"
 : "${BENCH_DB:=cs_bench}" "${SEED_ORGS:=100}" "${SEED_CAMPAIGNS:=200}"
 : "${A_ENV:=}" "${B_ENV:=}" "${A_PREFIX:=}" "${B_PREFIX:=}"
-case "$QUERY" in q1|q2|q4) ;; *) die "QUERY must be q1, q2 or q4 (got $QUERY)";; esac
+case "$QUERY" in q1|q2|q3|q4) ;; *) die "QUERY must be q1, q2, q3 or q4 (got $QUERY)";; esac
 
 OUT="$ROOT/results/ab-$(date +%Y%m%d-%H%M%S)"
 mkdir -p "$OUT"
@@ -75,6 +75,7 @@ round() { # side round
   p0=$(proc_ticks "${!pid}"); db_watch_start "$OUT"
   load "$side" "$SECS" "$f"
   p1=$(proc_ticks "${!pid}"); db_watch_stop "$OUT"
+  [ "$QUERY" != q3 ] || cleanup_mutations
   res=$(grep '^RESULT' "$f") || die "$side round $r: wrk printed no result ($f)"
   bad=$(( $(kv "$res" non200) + $(kv "$res" gql_errors) + $(kv "$res" sock_err) ))
   [ "$bad" = 0 ] || die "$side round $r: $bad failed requests ($(grep '^FIRST_BAD' "$f" | cut -c11-200))"
@@ -89,6 +90,7 @@ start_side B
 log "warm-up: ${WARMUP}s each"
 load A "$WARMUP" /dev/null
 load B "$WARMUP" /dev/null
+[ "$QUERY" != q3 ] || cleanup_mutations
 {
   echo "A/B on $QUERY, $(date -u '+%Y-%m-%d %H:%M UTC'), commit $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo -)"
   echo "A: $A_BIN${A_ENV:+ with $A_ENV}${A_PREFIX:+ under $A_PREFIX}"

@@ -128,20 +128,6 @@ setup_data() {
   cleanup_mutations
 }
 
-# Rows the mutations made (bench-...) and their audit events. audit_events
-# is append-only even for the owner (a trigger): the superuser deletes with
-# triggers off for this session only (session_replication_role).
-cleanup_mutations() {
-  db_psql <<'SQL' >/dev/null
-SET session_replication_role = replica;
-DELETE FROM audit_events WHERE action = 'campaign.create' AND metadata->>'name' LIKE 'bench-%';
-DELETE FROM campaigns WHERE name LIKE 'bench-%';
-SET session_replication_role = DEFAULT;
-VACUUM ANALYZE campaigns;
-VACUUM ANALYZE audit_events;
-SQL
-}
-
 make_inputs() {
   bench_ids >"$OUT/ids.txt"
   local s q
