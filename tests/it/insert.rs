@@ -6,11 +6,11 @@
 //! and every refusal must come from the resolver with nothing written.
 
 use crate::helpers::db::enter_org;
+use crate::helpers::direct::{Answer, fresh, post_counted};
 use crate::helpers::fixtures;
 use crate::helpers::{Caller, TestApp, code_of, data_of, spawn_app};
 use serde_json::{Value, json};
 use sqlx::Row;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// Every plain field of a campaign, with fragments, aliases and merged
 /// keys.
@@ -36,16 +36,7 @@ fn read_every() -> String {
 
 /// The mutation `scripts/bench.sh` sends as Q3: its input a literal with a
 /// variable inside.
-const Q3: &str = r#"mutation Q3($name: String!) {
-  createCampaign(input: {
-    name: $name
-    brief: {product: "Bench product", audience: "Benchmark readers", goal: "leads"}
-    locales: ["en"]
-    platforms: [INSTAGRAM, X]
-  }) {
-    campaign { id name status createdAt }
-  }
-}"#;
+const Q3: &str = include_str!("../../scripts/bench/queries/ours/q3.graphql");
 
 const SIMPLE: &str = "mutation($i: CreateCampaignInput!) { createCampaign(input: $i) { campaign { id name } } }";
 const UPDATE_ROLE: &str =
@@ -53,51 +44,13 @@ const UPDATE_ROLE: &str =
 const REMOVE: &str = "mutation($i: RemoveMemberInput!) { removeMember(input: $i) { removedMembershipId } }";
 const REVOKE_KEY: &str = "mutation($i: RevokeApiKeyInput!) { revokeApiKey(input: $i) { apiKey { id } } }";
 
-/// The body, the X-Db-Statements header and whether it was inserted
-/// before the executor.
-struct Answer {
-    body: String,
-    statements: u32,
-    direct: bool,
-}
-
-impl Answer {
-    fn json(&self) -> Value {
-        serde_json::from_str(&self.body).unwrap()
-    }
-}
-
 async fn post_with(app: &TestApp, c: &Caller, query: &str, vars: &Value, idempotency_key: Option<&str>) -> Answer {
-    let before = app.counter("graphql_direct_inserts_total").await;
-    let mut req = c
-        .post(&app.http, &format!("{}/graphql", app.base))
-        .json(&json!({ "query": query, "variables": vars }));
-    if let Some(key) = idempotency_key {
-        req = req.header("Idempotency-Key", key);
-    }
-    let resp = req.send().await.expect("request");
-    let statements = resp
-        .headers()
-        .get("x-db-statements")
-        .map(|v| v.to_str().unwrap().parse().unwrap())
-        .unwrap_or(0);
-    let body = resp.text().await.expect("body");
-    let after = app.counter("graphql_direct_inserts_total").await;
-    Answer {
-        body,
-        statements,
-        direct: after > before,
-    }
+    let headers: Vec<(&str, &str)> = idempotency_key.map(|k| ("Idempotency-Key", k)).into_iter().collect();
+    post_counted(app, c, query, vars, &headers, "graphql_direct_inserts_total").await
 }
 
 async fn post(app: &TestApp, c: &Caller, query: &str, vars: &Value) -> Answer {
     post_with(app, c, query, vars, None).await
-}
-
-/// A text never sent before: the same document, a comment apart.
-fn fresh(query: &str) -> String {
-    static N: AtomicUsize = AtomicUsize::new(0);
-    format!("{query}\n# {}", N.fetch_add(1, Ordering::Relaxed))
 }
 
 /// A fresh copy of `query`, planned by a first request that `c` sends and

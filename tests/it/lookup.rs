@@ -4,10 +4,10 @@
 //! request is always resolved and the next ones are looked up: each case
 //! here sends a fresh text twice and compares the two bodies byte for byte.
 
+use crate::helpers::direct::{Answer, fresh, post_counted};
 use crate::helpers::fixtures;
 use crate::helpers::{Caller, TestApp, code_of, data_of, spawn_app};
 use serde_json::{Value, json};
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 const Q1: &str = "query Q1($id: ID!) {
   campaign(id: $id) {
@@ -28,39 +28,8 @@ query Every($id: ID!) {
   }
 }";
 
-/// The body, the X-Db-Statements header and whether it was looked up.
-struct Answer {
-    body: String,
-    statements: u32,
-    looked_up: bool,
-}
-
 async fn post(app: &TestApp, c: &Caller, query: &str, vars: &Value) -> Answer {
-    let before = app.counter("graphql_direct_lookups_total").await;
-    let resp = c
-        .post(&app.http, &format!("{}/graphql", app.base))
-        .json(&json!({ "query": query, "variables": vars }))
-        .send()
-        .await
-        .expect("request");
-    let statements = resp
-        .headers()
-        .get("x-db-statements")
-        .map(|v| v.to_str().unwrap().parse().unwrap())
-        .unwrap_or(0);
-    let body = resp.text().await.expect("body");
-    let after = app.counter("graphql_direct_lookups_total").await;
-    Answer {
-        body,
-        statements,
-        looked_up: after > before,
-    }
-}
-
-/// A text never sent before: the same document, a comment apart.
-fn fresh(query: &str) -> String {
-    static N: AtomicUsize = AtomicUsize::new(0);
-    format!("{query}\n# {}", N.fetch_add(1, Ordering::Relaxed))
+    post_counted(app, c, query, vars, &[], "graphql_direct_lookups_total").await
 }
 
 /// Sends a fresh copy of `query` twice: resolved, then looked up. Returns
@@ -72,9 +41,9 @@ async fn both(app: &TestApp, c: &Caller, query: &str, vars: Value) -> Value {
 async fn both_raw(app: &TestApp, c: &Caller, query: &str, vars: Value) -> String {
     let q = fresh(query);
     let resolved = post(app, c, &q, &vars).await;
-    assert!(!resolved.looked_up, "a document's first request is resolved");
+    assert!(!resolved.direct, "a document's first request is resolved");
     let looked_up = post(app, c, &q, &vars).await;
-    assert!(looked_up.looked_up, "then it is looked up: {}", looked_up.body);
+    assert!(looked_up.direct, "then it is looked up: {}", looked_up.body);
     assert_eq!(looked_up.body, resolved.body, "byte for byte, vars {vars}");
     assert_eq!(
         looked_up.statements, 1,
@@ -87,7 +56,7 @@ async fn both_raw(app: &TestApp, c: &Caller, query: &str, vars: Value) -> String
 /// Sends `query` (already validated) and expects the resolvers' error.
 async fn refused(app: &TestApp, c: &Caller, query: &str, vars: Value, code: &str) -> Value {
     let a = post(app, c, query, &vars).await;
-    assert!(!a.looked_up, "{vars}: {}", a.body);
+    assert!(!a.direct, "{vars}: {}", a.body);
     let body: Value = serde_json::from_str(&a.body).unwrap();
     assert_eq!(code_of(&body), code, "{vars}: {body}");
     assert!(body["data"].is_null() || body["data"]["campaign"].is_null(), "{body}");
@@ -166,13 +135,13 @@ async fn lookups_answer_what_the_resolvers_answer() {
     let q = fresh(&format!("{Q1}\nquery Other {{ viewer {{ role }} }}"));
     let vars = json!({ "id": full });
     let first = named(&app, &o, &q, &vars, "Q1").await;
-    assert!(!first.looked_up);
+    assert!(!first.direct);
     let second = named(&app, &o, &q, &vars, "Q1").await;
-    assert!(second.looked_up);
+    assert!(second.direct);
     assert_eq!(first.body, second.body);
     named(&app, &o, &q, &vars, "Other").await;
     let other = named(&app, &o, &q, &vars, "Other").await;
-    assert!(!other.looked_up, "{}", other.body);
+    assert!(!other.direct, "{}", other.body);
 }
 
 async fn named(app: &TestApp, c: &Caller, query: &str, vars: &Value, operation: &str) -> Answer {
@@ -189,7 +158,7 @@ async fn named(app: &TestApp, c: &Caller, query: &str, vars: &Value, operation: 
     Answer {
         body,
         statements: 0,
-        looked_up: app.counter("graphql_direct_lookups_total").await > before,
+        direct: app.counter("graphql_direct_lookups_total").await > before,
     }
 }
 
@@ -203,7 +172,7 @@ async fn what_a_lookup_does_not_find_the_resolvers_answer() {
     let q = fresh(Q1);
     // Validated (and planned) by a first request, looked up by the second.
     post(&app, &o, &q, &json!({ "id": mine })).await;
-    assert!(post(&app, &o, &q, &json!({ "id": mine })).await.looked_up);
+    assert!(post(&app, &o, &q, &json!({ "id": mine })).await.direct);
 
     // Another org's campaign, and one that does not exist: NOT_FOUND, and
     // nothing of theirs in the body.
@@ -239,7 +208,7 @@ async fn what_a_lookup_does_not_find_the_resolvers_answer() {
     let q_other = fresh(Q1);
     post(&app, &other, &q_other, &json!({ "id": theirs })).await;
     let a = post(&app, &other, &q_other, &json!({ "id": theirs })).await;
-    assert!(a.looked_up);
+    assert!(a.direct);
     assert!(a.body.contains("Theirs"), "{}", a.body);
 }
 
@@ -257,7 +226,7 @@ async fn lookups_follow_membership_and_keys_as_they_change() {
     let q = fresh(Q1);
     post(&app, &member, &q, &json!({ "id": id })).await;
     let a = post(&app, &member, &q, &json!({ "id": id })).await;
-    assert!(a.looked_up && a.body.contains("Members only"), "{}", a.body);
+    assert!(a.direct && a.body.contains("Members only"), "{}", a.body);
 
     let membership = app.membership_id(&owner, "lookup-member@example.com").await;
     let removed = app
@@ -273,7 +242,7 @@ async fn lookups_follow_membership_and_keys_as_they_change() {
     let (key, key_id) = app.api_key(&owner, "VIEWER").await;
     post(&app, &key, &q, &json!({ "id": id })).await;
     let a = post(&app, &key, &q, &json!({ "id": id })).await;
-    assert!(a.looked_up && a.body.contains("Members only"), "{}", a.body);
+    assert!(a.direct && a.body.contains("Members only"), "{}", a.body);
     let revoked = app
         .gql(&owner, REVOKE_KEY, json!({ "i": { "apiKeyId": key_id } }))
         .await;

@@ -19,6 +19,23 @@ async fn setup(max: u32, email: &str, slug: &str) -> (TestApp, Db, Uuid) {
     (app, db, org.parse().unwrap())
 }
 
+/// A pool of one and an org's owner, with how the owner enters it and
+/// what the database answered when they did.
+async fn owner_entered(email: &str, slug: &str) -> (TestApp, Db, Uuid, Enter, api::db::Entered) {
+    let (app, db, org) = setup(1, email, slug).await;
+    let me = app
+        .gql(&app.user(email), "{ viewer { user { id } } }", serde_json::json!({}))
+        .await;
+    let owner: Uuid = me["data"]["viewer"]["user"]["id"].as_str().unwrap().parse().unwrap();
+    let enter = Enter::User {
+        user_id: owner,
+        org_id: Some(org),
+    };
+    let (tx, entered) = Tx::begin(&db, &enter).await.unwrap();
+    tx.commit().await.unwrap();
+    (app, db, org, enter, entered)
+}
+
 /// The backend's pid and the tenant settings the transaction sees.
 async fn facts(tx: &Tx) -> (i32, String, String) {
     let row = tx
@@ -192,21 +209,7 @@ async fn a_small_pool_serves_every_waiter_and_stays_within_its_limit() {
 /// is kept. Entered as expected, it is an ordinary transaction.
 #[tokio::test]
 async fn an_expected_entry_is_checked_by_the_database_before_anything_is_kept() {
-    let (app, db, org) = setup(1, "pool-expect@example.com", "pool-expect").await;
-    let me = app
-        .gql(
-            &app.user("pool-expect@example.com"),
-            "{ viewer { user { id } } }",
-            serde_json::json!({}),
-        )
-        .await;
-    let owner: Uuid = me["data"]["viewer"]["user"]["id"].as_str().unwrap().parse().unwrap();
-    let enter = Enter::User {
-        user_id: owner,
-        org_id: Some(org),
-    };
-    let (tx, entered) = Tx::begin(&db, &enter).await.unwrap();
-    tx.commit().await.unwrap();
+    let (_app, db, org, enter, entered) = owner_entered("pool-expect@example.com", "pool-expect").await;
     assert_eq!(entered.role.as_deref(), Some("OWNER"));
 
     // As expected: one round trip for the entry and the first statement.
@@ -254,21 +257,7 @@ async fn an_expected_entry_is_checked_by_the_database_before_anything_is_kept() 
 /// Whatever happened, the transaction is over and its connection in step.
 #[tokio::test]
 async fn a_write_and_its_commit_in_one_round_trip_keep_only_a_write_entered_as_expected() {
-    let (app, db, org) = setup(1, "pool-write@example.com", "pool-write").await;
-    let me = app
-        .gql(
-            &app.user("pool-write@example.com"),
-            "{ viewer { user { id } } }",
-            serde_json::json!({}),
-        )
-        .await;
-    let owner: Uuid = me["data"]["viewer"]["user"]["id"].as_str().unwrap().parse().unwrap();
-    let enter = Enter::User {
-        user_id: owner,
-        org_id: Some(org),
-    };
-    let (tx, entered) = Tx::begin(&db, &enter).await.unwrap();
-    tx.commit().await.unwrap();
+    let (_app, db, org, enter, entered) = owner_entered("pool-write@example.com", "pool-write").await;
     let insert = |name: &str| {
         Statement::from_sql_and_values(
             DbBackend::Postgres,

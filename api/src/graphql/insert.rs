@@ -148,14 +148,8 @@ mod tests {
         plan(&parse_query(q).unwrap(), None)
     }
 
-    const Q3: &str = r#"mutation Q3($name: String!) {
-      createCampaign(input: {
-        name: $name
-        brief: {product: "P", audience: "A", goal: "leads"}
-        locales: ["en"]
-        platforms: [INSTAGRAM, X]
-      }) { campaign { id name status createdAt } }
-    }"#;
+    /// The mutation `scripts/bench.sh` sends as Q3.
+    const Q3: &str = include_str!("../../../scripts/bench/queries/ours/q3.graphql");
 
     #[test]
     fn a_plain_create_returns_only_the_columns_it_reads() {

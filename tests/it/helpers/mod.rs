@@ -3,6 +3,7 @@
 
 pub mod app;
 pub mod db;
+pub mod direct;
 pub mod fixtures;
 pub mod gql;
 pub mod llm;
