@@ -104,13 +104,6 @@ impl EntryCache {
         self.map.lock().ok()?.get(enter).cloned()
     }
 
-    /// Forgets what entering answered: the next request enters first.
-    pub fn forget(&self, enter: &crate::db::Enter) {
-        if let Ok(mut map) = self.map.lock() {
-            map.remove(enter);
-        }
-    }
-
     /// Keeps what entering answered, if it let the caller in.
     pub fn put(&self, enter: crate::db::Enter, entered: crate::db::Entered) {
         let Ok(mut map) = self.map.lock() else { return };

@@ -154,15 +154,6 @@ pub fn entered_otherwise(state: &AppState, identity: &Identity, org: Option<Uuid
     }
 }
 
-/// Forgets what the database answered `identity` in `org` last time, when
-/// it answered otherwise and did not say what (`db::WriteFailed::Mismatch`):
-/// the next request enters first.
-pub fn entry_unknown(state: &AppState, identity: &Identity, org: Option<Uuid>) {
-    if let Some(enter) = enter_of(identity, org) {
-        state.entries.forget(&enter);
-    }
-}
-
 fn enter_of(identity: &Identity, org: Option<Uuid>) -> Option<Enter> {
     match identity {
         Identity::Anonymous => None,

@@ -349,16 +349,12 @@ async fn insert(
     };
     let rows = match tx.write_and_commit(&statement).await {
         Ok(rows) => rows,
-        Err(WriteFailed::Mismatch) => {
-            // Nothing ran after the entry. The schema answers, entering
-            // first to learn what the database answers now.
-            session::entry_unknown(state, identity, org);
-            state.metrics.entry_rechecks.fetch_add(1, Ordering::Relaxed);
-            return None;
-        }
-        // Nothing was committed: the schema runs it again and gives the
-        // resolver's error (a conflict, a check).
-        Err(WriteFailed::NotCommitted(_)) => return None,
+        // Nothing was committed: the schema runs it and gives the
+        // resolver's answer. After a mismatch (nothing ran after the
+        // entry) it meets the same mismatch and runs again, as any
+        // request expecting a stale entry does, learning what the
+        // database answers now.
+        Err(WriteFailed::Mismatch | WriteFailed::NotCommitted(_)) => return None,
         // It may have been committed: running it again could write twice.
         Err(WriteFailed::Unknown(e)) => return failed(e.into()),
     };

@@ -31,7 +31,7 @@
 
 use super::direct::{CAMPAIGN, name_of};
 use super::json::push;
-use super::lookup::{Shape, grouped};
+use super::lookup::{Shape, data_body, grouped};
 use super::mutation::CreateCampaignInput;
 use super::validated::select;
 use crate::error::AppError;
@@ -78,19 +78,15 @@ impl Insert {
     /// The response body for the inserted `row`, as the executor would
     /// write it.
     pub(super) fn response(&self, row: &Row) -> Result<Vec<u8>, AppError> {
-        let mut out = Vec::with_capacity(512);
-        out.extend_from_slice(br#"{"data":{"#);
-        push(&mut out, self.key.as_str());
-        out.push(b':');
-        super::direct::object(&mut out, &self.payload, |out, slot| match slot {
-            Slot::Typename => {
-                push(out, "CreateCampaignPayload");
-                Ok(())
-            }
-            Slot::Campaign(shape) => shape.write(out, row),
-        })?;
-        out.extend_from_slice(b"}}");
-        Ok(out)
+        data_body(&self.key, |out| {
+            super::direct::object(out, &self.payload, |out, slot| match slot {
+                Slot::Typename => {
+                    push(out, "CreateCampaignPayload");
+                    Ok(())
+                }
+                Slot::Campaign(shape) => shape.write(out, row),
+            })
+        })
     }
 }
 

@@ -205,14 +205,23 @@ impl Lookup {
 
     /// The response body for `row`, as the executor would write it.
     pub(super) fn response(&self, row: &Row) -> Result<Vec<u8>, AppError> {
-        let mut out = Vec::with_capacity(512);
-        out.extend_from_slice(br#"{"data":{"#);
-        push(&mut out, self.key.as_str());
-        out.push(b':');
-        self.shape.write(&mut out, row)?;
-        out.extend_from_slice(b"}}");
-        Ok(out)
+        data_body(&self.key, |out| self.shape.write(out, row))
     }
+}
+
+/// The body `{"data":{"<key>":<value>}}` of an operation with one root
+/// field, its value written by `value`.
+pub(super) fn data_body(
+    key: &Name,
+    value: impl FnOnce(&mut Vec<u8>) -> Result<(), AppError>,
+) -> Result<Vec<u8>, AppError> {
+    let mut out = Vec::with_capacity(512);
+    out.extend_from_slice(br#"{"data":{"#);
+    push(&mut out, key.as_str());
+    out.push(b':');
+    value(&mut out)?;
+    out.extend_from_slice(b"}}");
+    Ok(out)
 }
 
 /// Plans `operation` of `doc` (which passed full validation), or `None` if

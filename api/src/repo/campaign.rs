@@ -244,7 +244,6 @@ pub struct NewCampaign<'a> {
     pub created_by: Option<Uuid>,
 }
 
-/// Inserts a campaign and its audit event, in one statement.
 /// The statement that inserts a campaign and its audit event, returning
 /// the columns `returning` (which must include `id`, the event's target).
 pub fn insert_statement(
