@@ -317,6 +317,109 @@ async fn a_write_and_its_commit_in_one_round_trip_keep_only_a_write_entered_as_e
     in_step().await;
 }
 
+/// A campaign of `org`, made as the org's background work would.
+async fn campaign_in(db: &Db, org: Uuid, name: &str) -> Uuid {
+    let (tx, _) = Tx::begin(db, &Enter::Org { org_id: org }).await.unwrap();
+    let id = value(
+        &tx,
+        Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            "INSERT INTO campaigns (org_id, name, slug, brief, locales, platforms)
+             VALUES (current_setting('app.org_id')::uuid, $1, $1, '{}', '{en}', '{X}') RETURNING id AS v",
+            [name.into()],
+        ),
+    )
+    .await;
+    tx.commit().await.unwrap();
+    id
+}
+
+/// A read with `BEGIN`, the entry and `COMMIT`, all four with one Sync on
+/// the connection's tap (`Tx::read_and_commit`, `db/tap.rs`): its row, RLS
+/// as ever, a mismatch still found, a failing read rolled back and then
+/// answered by the driver, and a read cut off midway closing its
+/// connection. Every time the next transaction starts with no tenant.
+#[tokio::test]
+async fn a_read_with_one_sync_keeps_tenancy_and_its_connection_in_step() {
+    let (app, db, org, enter, entered) = owner_entered("pool-piped@example.com", "pool-piped").await;
+    let (other, _) = app.org_with_owner("pool-piped-b@example.com", "pool-piped-b").await;
+    let mine = campaign_in(&db, org, "piped-mine").await;
+    let theirs = campaign_in(&db, other.parse().unwrap(), "piped-theirs").await;
+    let read = |id: Uuid| {
+        Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            "SELECT id, name, created_at FROM campaigns WHERE id = $1",
+            [id.into()],
+        )
+    };
+    // The backend the next transaction runs on; it sees no tenant.
+    let next_backend = async || {
+        let (tx, _) = Tx::begin(&db, &Enter::Nobody).await.unwrap();
+        let (pid, seen_org, seen_user) = facts(&tx).await;
+        assert_eq!((seen_org.as_str(), seen_user.as_str()), ("", ""));
+        tx.commit().await.unwrap();
+        pid
+    };
+    let pid = next_backend().await;
+
+    // As expected: one round trip, piped, the row as the driver reads it.
+    for _ in 0..2 {
+        let tx = Tx::begin_expecting(&db, enter.clone(), entered.clone()).await.unwrap();
+        let rows = tx.read_and_commit(&read(mine)).await.unwrap();
+        assert!(rows.piped(), "BEGIN, entry, read and COMMIT with one Sync");
+        let row = rows.only().expect("the campaign");
+        assert_eq!(api::db::cell::<Uuid>(row, 0).unwrap(), mine);
+        assert_eq!(api::db::cell::<&str>(row, 1).unwrap(), "piped-mine");
+        assert!(api::db::cell::<chrono::DateTime<chrono::Utc>>(row, 2).is_ok());
+        assert!(api::db::cell::<i64>(row, 1).is_err(), "text is not a number");
+        assert_eq!(tx.statement_count(), 1);
+        assert!(tx.commit().await.is_err(), "the transaction is over");
+        assert_eq!(next_backend().await, pid, "the same connection, in step");
+    }
+
+    // Another org's campaign: RLS hides it.
+    let tx = Tx::begin_expecting(&db, enter.clone(), entered.clone()).await.unwrap();
+    let rows = tx.read_and_commit(&read(theirs)).await.unwrap();
+    assert!(rows.piped() && rows.is_empty(), "another org's row is not seen");
+    assert_eq!(next_backend().await, pid);
+
+    // Expecting another role: the rows are dropped, the actual entry known.
+    let wrong = api::db::Entered {
+        role: Some("VIEWER".into()),
+        ..entered.clone()
+    };
+    let tx = Tx::begin_expecting(&db, enter.clone(), wrong).await.unwrap();
+    assert!(tx.read_and_commit(&read(mine)).await.is_err());
+    assert_eq!(tx.mismatched().await, Some(entered.clone()));
+    drop(tx);
+    assert_eq!(next_backend().await, pid);
+
+    // A read that fails: rolled back on the tap, then run by the driver,
+    // whose error it is.
+    let failing = Statement::from_sql_and_values(
+        DbBackend::Postgres,
+        "SELECT 1 / (count(*) - count(*)) AS v FROM campaigns WHERE id = $1",
+        [mine.into()],
+    );
+    let tx = Tx::begin_expecting(&db, enter.clone(), entered.clone()).await.unwrap();
+    let err = tx.read_and_commit(&failing).await.unwrap_err();
+    assert!(err.to_string().contains("division by zero"), "{err}");
+    drop(tx);
+    assert_eq!(next_backend().await, pid);
+
+    // Cut off midway: the connection is closed, never lent again.
+    let slow = Statement::from_sql_and_values(
+        DbBackend::Postgres,
+        "SELECT $1::uuid AS id FROM pg_sleep(2)",
+        [mine.into()],
+    );
+    let tx = Tx::begin_expecting(&db, enter.clone(), entered.clone()).await.unwrap();
+    let cut = tokio::time::timeout(Duration::from_millis(200), tx.read_and_commit(&slow)).await;
+    assert!(cut.is_err(), "still sleeping");
+    drop(tx);
+    assert_ne!(next_backend().await, pid, "a new connection");
+}
+
 /// With lanes (a runtime per core), each lane takes connections from its
 /// own share of the pool: a lane that used its share waits, even while
 /// another lane's connections are free, and never gets another lane's.
@@ -431,4 +534,38 @@ async fn a_unix_socket_url_connects() {
     .await;
     assert!(over_socket, "the connection is not over the socket");
     tx.commit().await.unwrap();
+}
+
+/// A URL with several hosts tries them in turn, as libpq does: the first
+/// that answers serves, and when none does the error names where it tried.
+#[tokio::test]
+async fn the_hosts_of_a_url_are_tried_in_turn() {
+    let app = spawn_app().await;
+    let url = url::Url::parse(&app.db.app_url).unwrap();
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let dead = closed.local_addr().unwrap().port();
+    drop(closed);
+    let live = format!("{}:{}", url.host_str().unwrap(), url.port().unwrap_or(5432));
+    let with_hosts = |hosts: &str| {
+        Secret::new(format!(
+            "postgres://{}:{}@{hosts}{}{}",
+            url.username(),
+            url.password().unwrap_or_default(),
+            url.path(),
+            url.query().map(|q| format!("?{q}")).unwrap_or_default()
+        ))
+    };
+
+    let db = Db::connect(&with_hosts(&format!("127.0.0.1:{dead},{live}")), 1)
+        .await
+        .expect("the second host answers");
+    let (tx, _) = Tx::begin(&db, &Enter::Nobody).await.unwrap();
+    tx.commit().await.unwrap();
+
+    let err = Db::connect(&with_hosts(&format!("127.0.0.1:{dead}")), 1)
+        .await
+        .err()
+        .expect("nothing listens there")
+        .to_string();
+    assert!(err.contains(&format!("127.0.0.1:{dead}")), "{err}");
 }

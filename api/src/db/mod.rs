@@ -5,12 +5,15 @@
 //! ([`connect_owner`]), as sea-orm-migration needs.
 
 mod pg;
+mod piped;
 mod pool;
+mod tap;
 mod tx;
 mod value;
 
+pub use piped::{Cells, PipedRow, cell};
 pub use pool::{Db, set_lane};
-pub use tx::{Enter, Entered, Mismatch, Tx, WriteFailed};
+pub use tx::{Enter, Entered, Mismatch, Read, Tx, WriteFailed};
 pub use value::{PgError, pg_error};
 
 use crate::config::Secret;

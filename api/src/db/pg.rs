@@ -3,8 +3,10 @@
 //! The driver is tokio-postgres: it pipelines (statements sent one after
 //! another before the first answer is back), which is how a transaction's
 //! `BEGIN`, the tenant and its first statement share one round trip
-//! (`tx.rs`). The URL is libpq's, and TLS follows its `sslmode` with libpq's
-//! meanings, on rustls:
+//! (`tx.rs`). The socket is opened here and handed to the driver through a
+//! tap (`tap.rs`), so that a lookup can send its statements with one Sync
+//! (`piped.rs`). The URL is libpq's (its hosts are tried in turn), and TLS
+//! follows its `sslmode` with libpq's meanings, on rustls:
 //!
 //! | `sslmode` | TLS | the server's certificate |
 //! |---|---|---|
@@ -16,23 +18,29 @@
 //!
 //! `sslcert`/`sslkey` present a client certificate.
 
+use super::tap::{Sock, Tap, Tapped, tapped};
+use super::value::conn_err;
 use anyhow::{Context as _, bail};
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::crypto::CryptoProvider;
 use rustls::pki_types::pem::PemObject as _;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName, UnixTime};
 use rustls::{CertificateError, DigitallySignedStruct, RootCertStore, SignatureScheme};
+use sea_orm::{DbErr, RuntimeErr};
+use socket2::{SockRef, TcpKeepalive};
 use std::future::Future;
 use std::io;
+use std::net::IpAddr;
 use std::pin::Pin;
 use std::str::FromStr as _;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
-use tokio_postgres::config::SslMode;
-use tokio_postgres::tls::{ChannelBinding, MakeTlsConnect, TlsConnect, TlsStream};
-use tokio_postgres::{Client, Config, Connection, Socket};
+use tokio::net::{TcpStream, UnixStream};
+use tokio_postgres::config::{Host, SslMode};
+use tokio_postgres::tls::{ChannelBinding, TlsConnect, TlsStream};
+use tokio_postgres::{Client, Config, Connection};
 
 /// Session settings every connection starts with: neither a runaway
 /// statement nor a stuck transaction can hold a connection (or its locks)
@@ -119,10 +127,95 @@ impl Options {
         Ok(Self { config, tls })
     }
 
-    /// Opens a connection: the client, and the task that drives its socket.
-    pub(crate) async fn connect(&self) -> Result<(Client, Connection<Socket, RustlsStream>), tokio_postgres::Error> {
-        self.config.connect(self.tls.clone()).await
+    /// Opens a connection: the client, the task that drives its socket,
+    /// and the tap on that socket if it is not encrypted (`tap.rs`). The
+    /// socket is opened here rather than by tokio-postgres so that it can
+    /// be tapped; the hosts are tried in turn, as libpq does.
+    pub(crate) async fn connect(&self) -> Result<(Client, Connection<Tapped, RustlsStream>, Option<Tap>), DbErr> {
+        let hosts = self.config.get_hosts();
+        let ports = self.config.get_ports();
+        if hosts.is_empty() {
+            return Err(connect_err("DATABASE_URL names no host".into()));
+        }
+        let mut last = None;
+        for (i, host) in hosts.iter().enumerate() {
+            let port = match ports {
+                [one] => *one,
+                many => many.get(i).copied().unwrap_or(5432),
+            };
+            let addr = self.config.get_hostaddrs().get(i).copied();
+            let (sock, name) = match self.socket(host, addr, port).await {
+                Ok(found) => found,
+                Err(e) => {
+                    last = Some(connect_err(e));
+                    continue;
+                }
+            };
+            let (stream, tap) = tapped(sock);
+            match self.config.connect_raw(stream, self.tls.connector(&name)).await {
+                Ok((client, connection)) => {
+                    let tap = tap.arm().then_some(tap);
+                    return Ok((client, connection, tap));
+                }
+                Err(e) => last = Some(conn_err(e)),
+            }
+        }
+        Err(last.unwrap_or_else(|| connect_err("no host answered".into())))
     }
+
+    /// A socket to `host` (a name or a Unix socket directory; at `addr`
+    /// if the URL gives its `hostaddr`) and `port`, and the name TLS is to
+    /// verify (empty for a Unix socket).
+    async fn socket(&self, host: &Host, addr: Option<IpAddr>, port: u16) -> Result<(Sock, String), String> {
+        let timeout = self
+            .config
+            .get_connect_timeout()
+            .copied()
+            .unwrap_or(Duration::from_secs(10));
+        let within = |what: String| move |_| format!("{what}: connection timed out");
+        match host {
+            Host::Tcp(name) => {
+                let where_ = format!("{name}:{port}");
+                let connect = async {
+                    match addr {
+                        Some(ip) => TcpStream::connect((ip, port)).await,
+                        None => TcpStream::connect((name.as_str(), port)).await,
+                    }
+                };
+                let tcp = tokio::time::timeout(timeout, connect)
+                    .await
+                    .map_err(within(where_.clone()))?
+                    .map_err(|e| format!("{where_}: {e}"))?;
+                tcp.set_nodelay(true).map_err(|e| format!("{where_}: {e}"))?;
+                if self.config.get_keepalives() {
+                    let mut keepalive = TcpKeepalive::new().with_time(self.config.get_keepalives_idle());
+                    if let Some(interval) = self.config.get_keepalives_interval() {
+                        keepalive = keepalive.with_interval(interval);
+                    }
+                    if let Some(retries) = self.config.get_keepalives_retries() {
+                        keepalive = keepalive.with_retries(retries);
+                    }
+                    SockRef::from(&tcp)
+                        .set_tcp_keepalive(&keepalive)
+                        .map_err(|e| format!("{where_}: {e}"))?;
+                }
+                Ok((Sock::Tcp(tcp), name.clone()))
+            }
+            Host::Unix(dir) => {
+                let path = dir.join(format!(".s.PGSQL.{port}"));
+                let where_ = path.display().to_string();
+                let unix = tokio::time::timeout(timeout, UnixStream::connect(&path))
+                    .await
+                    .map_err(within(where_.clone()))?
+                    .map_err(|e| format!("{where_}: {e}"))?;
+                Ok((Sock::Unix(unix), String::new()))
+            }
+        }
+    }
+}
+
+fn connect_err(message: String) -> DbErr {
+    DbErr::Conn(RuntimeErr::Internal(message))
 }
 
 /// How much of the server's certificate is checked.
@@ -189,21 +282,17 @@ impl MakeRustls {
     }
 }
 
-impl MakeTlsConnect<Socket> for MakeRustls {
-    type Stream = RustlsStream;
-    type TlsConnect = RustlsConnect;
-    type Error = io::Error;
-
-    /// tokio-postgres asks for a connector before it knows whether TLS
+impl MakeRustls {
+    /// A connector for one connection, made before it is known whether TLS
     /// will be used, with an empty name for a Unix socket (where Postgres
     /// never offers TLS): a name that is not one fails only if a handshake
     /// is actually attempted.
-    fn make_tls_connect(&mut self, domain: &str) -> io::Result<RustlsConnect> {
+    fn connector(&self, domain: &str) -> RustlsConnect {
         let name = ServerName::try_from(domain.to_string()).map_err(|e| format!("cannot use TLS to {domain:?}: {e}"));
-        Ok(RustlsConnect {
+        RustlsConnect {
             config: self.0.clone(),
             name,
-        })
+        }
     }
 }
 
@@ -212,12 +301,14 @@ pub(crate) struct RustlsConnect {
     name: Result<ServerName<'static>, String>,
 }
 
-impl TlsConnect<Socket> for RustlsConnect {
+impl TlsConnect<Tapped> for RustlsConnect {
     type Stream = RustlsStream;
     type Error = io::Error;
     type Future = Pin<Box<dyn Future<Output = io::Result<RustlsStream>> + Send>>;
 
-    fn connect(self, stream: Socket) -> Self::Future {
+    fn connect(self, stream: Tapped) -> Self::Future {
+        // From here on the socket carries TLS records, never to be tapped.
+        stream.encrypting();
         Box::pin(async move {
             let name = self.name.map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
             let tls = tokio_rustls::TlsConnector::from(self.config)
@@ -230,7 +321,7 @@ impl TlsConnect<Socket> for RustlsConnect {
 
 /// A TLS connection to Postgres (boxed: the TLS state is large, and a
 /// plain connection should not carry its size).
-pub(crate) struct RustlsStream(Box<tokio_rustls::client::TlsStream<Socket>>);
+pub(crate) struct RustlsStream(Box<tokio_rustls::client::TlsStream<Tapped>>);
 
 impl AsyncRead for RustlsStream {
     fn poll_read(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
@@ -386,9 +477,8 @@ mod tests {
 
     #[test]
     fn a_unix_socket_gets_a_connector_that_refuses_only_a_handshake() {
-        let mut tls = Options::parse("postgres://a@%2Frun%2Fpostgresql/d").unwrap().tls;
-        let connect = tls.make_tls_connect("").expect("a connector for a Unix socket");
-        assert!(connect.name.is_err());
-        assert!(tls.make_tls_connect("db.example").unwrap().name.is_ok());
+        let tls = Options::parse("postgres://a@%2Frun%2Fpostgresql/d").unwrap().tls;
+        assert!(tls.connector("").name.is_err());
+        assert!(tls.connector("db.example").name.is_ok());
     }
 }

@@ -22,7 +22,8 @@
 //!   thread twice per round trip. The lane is a thread-local ([`set_lane`]).
 
 use super::pg::{Options, RustlsStream};
-use super::value::conn_err;
+use super::piped::PipedStatements;
+use super::tap::{Tap, Tapped};
 use sea_orm::DbErr;
 use std::cell::Cell;
 use std::collections::HashMap;
@@ -32,7 +33,7 @@ use std::time::{Duration, Instant};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio::task::JoinHandle;
 use tokio_postgres::types::Type;
-use tokio_postgres::{Client, Connection, Socket, Statement};
+use tokio_postgres::{Client, Connection, Statement};
 
 /// Idle this long, a connection is closed.
 const IDLE_TIMEOUT: Duration = Duration::from_secs(300);
@@ -75,10 +76,13 @@ struct Idle {
     since: Instant,
 }
 
-/// One connection: its client, the task that drives its socket, and the
-/// statements prepared on it.
+/// One connection: its client, the task that drives its socket, the tap
+/// on that socket (unless it is encrypted), and the statements prepared on
+/// it, by the driver and on the tap.
 pub(crate) struct Conn {
     pub(crate) client: Client,
+    pub(crate) tap: Option<Tap>,
+    pub(crate) piped: PipedStatements,
     driver: JoinHandle<()>,
     born: Instant,
     statements: HashMap<String, Vec<(Vec<Type>, Statement)>>,
@@ -222,7 +226,7 @@ impl Db {
         // Boxed: opening a connection is a large future, and inline it
         // would make every request's future that much larger to move,
         // though a kept connection is the usual case.
-        let conn = Box::pin(self.open()).await.map_err(conn_err)?;
+        let conn = Box::pin(self.open()).await?;
         Ok(Lease {
             conn,
             shard,
@@ -230,11 +234,13 @@ impl Db {
         })
     }
 
-    async fn open(&self) -> Result<Conn, tokio_postgres::Error> {
-        let (client, connection) = self.0.options.connect().await?;
+    async fn open(&self) -> Result<Conn, DbErr> {
+        let (client, connection, tap) = self.0.options.connect().await?;
         self.0.open.fetch_add(1, Ordering::Relaxed);
         Ok(Conn {
             client,
+            tap,
+            piped: PipedStatements::default(),
             driver: tokio::spawn(drive(connection)),
             born: Instant::now(),
             statements: HashMap::new(),
@@ -262,7 +268,7 @@ impl Db {
 }
 
 /// Drives one connection's socket until the connection ends.
-async fn drive(connection: Connection<Socket, RustlsStream>) {
+async fn drive(connection: Connection<Tapped, RustlsStream>) {
     if let Err(e) = connection.await {
         tracing::debug!(error = %e, "database connection ended");
     }

@@ -24,6 +24,10 @@
 //!   single-statement mutation in one round trip. There the entry is
 //!   checked in SQL (`cs_expect_entry`): a mismatch fails the transaction
 //!   before the write runs, so the `COMMIT` ends as a rollback.
+//! - [`Tx::read_and_commit`] does the same for one read; its `BEGIN`, entry,
+//!   read and `COMMIT` go with a single Sync when the connection's socket
+//!   is tapped (`piped_read`, `tap.rs`), a quarter less work for Postgres
+//!   than a Sync after each.
 //!
 //! We never hand a connection back to the pool while a transaction is open
 //! on it. If a `Tx` is dropped before `commit`/`rollback` finished (a
@@ -33,6 +37,7 @@
 //! other is closed. So a half-done transaction or a tenant setting (both
 //! transaction-local) can never reach the next request.
 
+use super::piped::{self, Answer, Cells, PipedRow, Step, cell};
 use super::pool::{Conn, Db, Lease};
 use super::value::{Param, connection_lost, exec_err, query_err, query_result, type_of};
 use sea_orm::{ConnectionTrait, DbBackend, DbErr, ExecResult, ProxyExecResult, QueryResult, Statement, Value};
@@ -135,6 +140,12 @@ pub struct Tx {
 
 fn closed() -> DbErr {
     DbErr::Custom("transaction already finished".into())
+}
+
+fn broken() -> DbErr {
+    DbErr::Conn(sea_orm::RuntimeErr::Internal(
+        "the database connection failed in the middle of a pipeline".into(),
+    ))
 }
 
 fn mismatch() -> DbErr {
@@ -331,6 +342,160 @@ async fn begin_then<T>(
     Ok(tokio::join!(client.execute(&begin, &[]), entry_query, then(client)))
 }
 
+/// The rows of [`Tx::read_and_commit`], as the way they were read left
+/// them; each is read through [`Cells`].
+#[derive(Debug)]
+pub enum Read {
+    Driver(Vec<Row>),
+    Piped(Vec<PipedRow>),
+}
+
+impl Read {
+    /// Read with one Sync on the connection's tap (`tap.rs`).
+    pub fn piped(&self) -> bool {
+        matches!(self, Read::Piped(_))
+    }
+
+    pub fn len(&self) -> usize {
+        match self {
+            Read::Driver(rows) => rows.len(),
+            Read::Piped(rows) => rows.len(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The row, if there is exactly one.
+    pub fn only(&self) -> Option<&dyn Cells> {
+        match self {
+            Read::Driver(rows) => match rows.as_slice() {
+                [row] => Some(row),
+                _ => None,
+            },
+            Read::Piped(rows) => match rows.as_slice() {
+                [row] => Some(row),
+                _ => None,
+            },
+        }
+    }
+}
+
+/// How a piped read went.
+enum Piping {
+    /// Committed: what entering said, and the rows.
+    Done(Entered, Vec<PipedRow>),
+    /// Nothing was done (no tap, the driver was busy, a statement the tap
+    /// could not prepare, a statement that failed and was rolled back): the
+    /// connection is idle, outside any transaction.
+    NotUsed,
+    /// The exchange failed midway; the tap is poisoned.
+    Broken,
+}
+
+/// `BEGIN`, the entry, `read` and `COMMIT` with one Sync (`tap.rs`).
+async fn piped_read(
+    conn: &mut Conn,
+    enter: &Enter,
+    (read_sql, read): (&str, &tokio_postgres::Statement),
+    commit: &tokio_postgres::Statement,
+    params: &[&(dyn ToSql + Sync)],
+) -> Piping {
+    let Some(tap) = conn.tap.clone() else {
+        return Piping::NotUsed;
+    };
+    let Some((entry_sql, entry_values)) = entry(enter) else {
+        return Piping::NotUsed;
+    };
+    let Ok((begin, Some((entry_stmt, entry_values)))) = prepare_entry(conn, Some((entry_sql, entry_values))).await
+    else {
+        return Piping::NotUsed;
+    };
+    let entry_bound = Bound::new(&entry_values);
+    let entry_params = entry_bound.refs();
+    let steps = [
+        Step {
+            sql: "BEGIN",
+            prepared: &begin,
+            params: &[],
+        },
+        Step {
+            sql: entry_sql,
+            prepared: &entry_stmt,
+            params: &entry_params,
+        },
+        Step {
+            sql: read_sql,
+            prepared: read,
+            params,
+        },
+        Step {
+            sql: "COMMIT",
+            prepared: commit,
+            params: &[],
+        },
+    ];
+    let Some(mut diverted) = tap.divert() else {
+        return Piping::NotUsed;
+    };
+    let prepared = match piped::prepare(conn, &mut diverted, &steps).await {
+        Ok(Some(p)) => p,
+        Ok(None) => {
+            diverted.give_back();
+            return Piping::NotUsed;
+        }
+        Err(piped::Broken) => return Piping::Broken,
+    };
+    let answer = match piped::run(&mut diverted, &prepared, &steps).await {
+        Ok(answer) => answer,
+        Err(piped::Broken) => return Piping::Broken,
+    };
+    let done = match answer {
+        Answer::Done(mut rows) if rows.len() == 4 => {
+            let read_rows = rows.swap_remove(2);
+            match entered_piped(enter, &rows[1]) {
+                Ok(entered) => Piping::Done(entered, read_rows),
+                // Committed, yet not understood: the usual way reads again.
+                Err(_) => Piping::NotUsed,
+            }
+        }
+        Answer::Done(_) | Answer::NotSent => Piping::NotUsed,
+        Answer::Failed { in_failed_block: false } => Piping::NotUsed,
+        Answer::Failed { in_failed_block: true } => {
+            if !piped::roll_back(&mut diverted).await {
+                return Piping::Broken;
+            }
+            Piping::NotUsed
+        }
+    };
+    diverted.give_back();
+    done
+}
+
+/// What the entry's answer says, from a piped row (as [`entered`]).
+fn entered_piped(enter: &Enter, rows: &[PipedRow]) -> Result<Entered, DbErr> {
+    let mut entered = Entered::default();
+    match enter {
+        Enter::User { org_id, .. } => {
+            if let Some(row) = rows.first() {
+                entered.role = cell(row, 0)?;
+            }
+            entered.org_id = entered.role.as_ref().and(*org_id);
+        }
+        Enter::ApiKey { .. } => {
+            if let Some(row) = rows.first() {
+                entered.api_key_id = cell(row, 0)?;
+                entered.org_id = cell(row, 1)?;
+                entered.role = cell(row, 2)?;
+            }
+        }
+        Enter::Org { org_id } => entered.org_id = Some(*org_id),
+        Enter::Nobody | Enter::Worker => {}
+    }
+    Ok(entered)
+}
+
 impl Tx {
     fn new(db: &Db, lease: Lease, state: State) -> Tx {
         Tx {
@@ -520,13 +685,15 @@ impl Tx {
     /// Runs one read and commits, pipelined: with `BEGIN` and the entry
     /// too if nothing was sent yet, so a whole read-only request is one
     /// round trip. The transaction is finished whatever the read answered
-    /// (`COMMIT` after a failed statement ends it as a rollback).
+    /// (`COMMIT` after a failed statement ends it as a rollback). Those
+    /// four statements go with one Sync on a tapped connection
+    /// (`piped_read`), through the driver otherwise.
     ///
     /// Only for a statement that writes nothing: if the entry answers other
     /// than expected, the transaction has been committed all the same (the
     /// database set the tenant from its own check, as always), and the rows
     /// are dropped with a [`Mismatch`].
-    pub async fn read_and_commit(&self, stmt: &Statement) -> Result<Vec<Row>, DbErr> {
+    pub async fn read_and_commit(&self, stmt: &Statement) -> Result<Read, DbErr> {
         let mut inner = self.inner.lock().await;
         let inner = &mut *inner;
         let (conn, state) = inner.live()?;
@@ -544,6 +711,21 @@ impl Tx {
                 return Err(mismatch());
             }
             State::Pending { enter, expected } => {
+                match piped_read(conn, &enter, (&stmt.sql, &read), &commit, &params).await {
+                    Piping::Done(entered, rows) => {
+                        self.close(inner);
+                        if entered != expected {
+                            inner.state = State::Mismatched(entered);
+                            return Err(mismatch());
+                        }
+                        return Ok(Read::Piped(rows));
+                    }
+                    // Cut off: the tap is poisoned, and the drop closes
+                    // the connection.
+                    Piping::Broken => return Err(broken()),
+                    // Nothing happened: the usual way.
+                    Piping::NotUsed => {}
+                }
                 let (entered, out) = enter_and(conn, &enter, both).await.map_err(query_err)?;
                 (out, (entered != expected).then_some(entered))
             }
@@ -554,7 +736,7 @@ impl Tx {
             inner.state = State::Mismatched(actual);
             return Err(mismatch());
         }
-        rows.map_err(query_err)
+        rows.map(Read::Driver).map_err(query_err)
     }
 
     /// Runs one write and commits, pipelined: with `BEGIN` and the entry

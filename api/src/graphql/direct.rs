@@ -28,6 +28,7 @@
 //! every plain field.
 
 use super::json::push;
+use crate::db::Cells;
 use crate::db::Tx;
 use crate::domain::campaign::{CampaignStatus, Platform, SuggestionStatus};
 use crate::error::AppError;
@@ -87,7 +88,7 @@ impl<T: OutputType> OutputType for Resolved<T> {
 }
 
 /// Writes a plain field's value, read from its column, as JSON.
-pub(crate) type Write = fn(&Row, usize, &mut Vec<u8>) -> Result<(), DbErr>;
+pub(crate) type Write = fn(&dyn Cells, usize, &mut Vec<u8>) -> Result<(), DbErr>;
 
 /// A field that reads one column.
 struct Plain {
@@ -122,38 +123,36 @@ impl Kind {
 }
 
 /// A cell, borrowed from the row where the type allows (`&str`).
-pub(crate) fn cell<'r, T: FromSql<'r>>(r: &'r Row, i: usize) -> Result<T, DbErr> {
-    r.try_get(i).map_err(|e| DbErr::Type(e.to_string()))
-}
+pub(crate) use crate::db::cell;
 
-fn id(r: &Row, i: usize, out: &mut Vec<u8>) -> Result<(), DbErr> {
+fn id(r: &dyn Cells, i: usize, out: &mut Vec<u8>) -> Result<(), DbErr> {
     let id: Uuid = cell(r, i)?;
     out.push(b'"');
     out.extend_from_slice(id.hyphenated().encode_lower(&mut Uuid::encode_buffer()).as_bytes());
     out.push(b'"');
     Ok(())
 }
-fn text(r: &Row, i: usize, out: &mut Vec<u8>) -> Result<(), DbErr> {
+fn text(r: &dyn Cells, i: usize, out: &mut Vec<u8>) -> Result<(), DbErr> {
     push(out, cell::<&str>(r, i)?);
     Ok(())
 }
-fn opt_text(r: &Row, i: usize, out: &mut Vec<u8>) -> Result<(), DbErr> {
+fn opt_text(r: &dyn Cells, i: usize, out: &mut Vec<u8>) -> Result<(), DbErr> {
     push(out, &cell::<Option<&str>>(r, i)?);
     Ok(())
 }
 /// A cell whose JSON is its serde form (numbers, booleans, lists of text).
-fn scalar<T>(r: &Row, i: usize, out: &mut Vec<u8>) -> Result<(), DbErr>
+fn scalar<T>(r: &dyn Cells, i: usize, out: &mut Vec<u8>) -> Result<(), DbErr>
 where
     T: for<'r> FromSql<'r> + serde::Serialize,
 {
     push(out, &cell::<T>(r, i)?);
     Ok(())
 }
-fn time(r: &Row, i: usize, out: &mut Vec<u8>) -> Result<(), DbErr> {
+fn time(r: &dyn Cells, i: usize, out: &mut Vec<u8>) -> Result<(), DbErr> {
     push(out, &cell::<DateTime<Utc>>(r, i)?.to_value());
     Ok(())
 }
-fn suggestion_status(r: &Row, i: usize, out: &mut Vec<u8>) -> Result<(), DbErr> {
+fn suggestion_status(r: &dyn Cells, i: usize, out: &mut Vec<u8>) -> Result<(), DbErr> {
     push(out, &SuggestionStatus::parse(cell(r, i)?).to_value());
     Ok(())
 }

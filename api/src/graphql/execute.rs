@@ -304,9 +304,7 @@ async fn lookup(
         }
     };
     // No row (not found, another org's): the resolver says so.
-    let [row] = rows.as_slice() else {
-        return None;
-    };
+    let row = rows.only()?;
     let bytes = match lookup.response(row) {
         Ok(b) => b,
         Err(e) => {

@@ -31,12 +31,12 @@
 use super::direct::{CAMPAIGN, Kind, Write, cell, column, name_of, object};
 use super::json::push;
 use super::validated::select;
+use crate::db::Cells;
 use crate::domain::campaign::Brief;
 use crate::error::AppError;
 use async_graphql::parser::types::{ExecutableDocument, Field, OperationType, Selection, SelectionSet};
 use async_graphql::{Name, Positioned, Value, Variables};
 use sea_orm::{DbBackend, Statement};
-use tokio_postgres::Row;
 use uuid::Uuid;
 
 /// A root field that looks up one row by id.
@@ -158,7 +158,7 @@ impl Shape {
     }
 
     /// Writes the object from `row`, as the executor would.
-    pub(super) fn write(&self, out: &mut Vec<u8>, row: &Row) -> Result<(), AppError> {
+    pub(super) fn write(&self, out: &mut Vec<u8>, row: &dyn Cells) -> Result<(), AppError> {
         object(out, &self.slots, |out, slot| match slot {
             Slot::Typename => {
                 push(out, self.kind.name());
@@ -204,7 +204,7 @@ impl Lookup {
     }
 
     /// The response body for `row`, as the executor would write it.
-    pub(super) fn response(&self, row: &Row) -> Result<Vec<u8>, AppError> {
+    pub(super) fn response(&self, row: &dyn Cells) -> Result<Vec<u8>, AppError> {
         data_body(&self.key, |out| self.shape.write(out, row))
     }
 }
