@@ -171,8 +171,14 @@ impl AsyncRead for Tapped {
         if s.poisoned {
             return Poll::Ready(Err(abandoned()));
         }
-        if s.diverted {
+        // Kept even when the socket is the driver's: a diversion takes the
+        // socket's read wake-up, so it wakes the driver when it gives the
+        // socket back, and what came meanwhile (the server closing an idle
+        // connection) is still read.
+        if !s.driver.as_ref().is_some_and(|w| w.will_wake(cx.waker())) {
             s.driver = Some(cx.waker().clone());
+        }
+        if s.diverted {
             return Poll::Pending;
         }
         let start = buf.filled().len();
@@ -319,7 +325,7 @@ impl Diverted<'_> {
             let mut s = lock(&self.tap.0);
             s.diverted = false;
             s.poisoned |= poison;
-            s.driver.take()
+            s.driver.clone()
         };
         if let Some(w) = waker {
             w.wake();
@@ -389,6 +395,35 @@ mod tests {
         driver.read_exact(&mut left).await.unwrap();
         assert_eq!(left, after, "bytes after the answer go back to the driver");
         assert!(tap.divert().is_some(), "idle again");
+    }
+
+    /// The driver waits on the socket while idle; a diversion takes that
+    /// wait over, and giving the socket back hands it back: what the
+    /// server sends afterwards (here, closing an idle connection) reaches
+    /// the driver.
+    #[tokio::test]
+    async fn a_driver_waiting_on_the_socket_is_woken_when_it_is_given_back() {
+        let (mut driver, tap, mut db) = pair();
+        let waiting = tokio::spawn(async move {
+            let mut got = vec![0u8; 6];
+            driver.read_exact(&mut got).await.map(|_| got)
+        });
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        let mut diverted = tap.divert().expect("idle");
+        db.write_all(&message(b'Z', b"I")).await.unwrap();
+        diverted
+            .exchange(&message(b'S', b""), &mut BytesMut::new())
+            .await
+            .unwrap();
+        diverted.give_back();
+        let fatal = message(b'E', b"X");
+        db.write_all(&fatal).await.unwrap();
+        let got = tokio::time::timeout(std::time::Duration::from_secs(2), waiting)
+            .await
+            .expect("the driver was woken")
+            .unwrap()
+            .unwrap();
+        assert_eq!(got, fatal);
     }
 
     #[tokio::test]
