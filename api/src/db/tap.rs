@@ -197,15 +197,24 @@ impl AsyncRead for Tapped {
     }
 }
 
+/// What the driver is answered while the socket is not its own (taken,
+/// or broken); `None` when it is.
+fn held<T>(s: &mut State, cx: &Context<'_>) -> Option<Poll<io::Result<T>>> {
+    if s.poisoned {
+        return Some(Poll::Ready(Err(abandoned())));
+    }
+    if s.diverted {
+        s.driver = Some(cx.waker().clone());
+        return Some(Poll::Pending);
+    }
+    None
+}
+
 impl AsyncWrite for Tapped {
     fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
         let mut s = lock(&self.0);
-        if s.poisoned {
-            return Poll::Ready(Err(abandoned()));
-        }
-        if s.diverted {
-            s.driver = Some(cx.waker().clone());
-            return Poll::Pending;
+        if let Some(wait) = held(&mut s, cx) {
+            return wait;
         }
         let n = ready!(s.sock.poll_write(cx, buf))?;
         if s.armed {
@@ -216,21 +225,16 @@ impl AsyncWrite for Tapped {
 
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         let mut s = lock(&self.0);
-        if s.poisoned {
-            return Poll::Ready(Err(abandoned()));
-        }
-        if s.diverted {
-            s.driver = Some(cx.waker().clone());
-            return Poll::Pending;
+        if let Some(wait) = held(&mut s, cx) {
+            return wait;
         }
         s.sock.poll_flush(cx)
     }
 
     fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         let mut s = lock(&self.0);
-        if s.diverted {
-            s.driver = Some(cx.waker().clone());
-            return Poll::Pending;
+        if let Some(wait) = held(&mut s, cx) {
+            return wait;
         }
         s.sock.poll_shutdown(cx)
     }
