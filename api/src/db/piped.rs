@@ -134,6 +134,9 @@ pub(crate) async fn run(
     piped: &[Arc<Piped>],
     steps: &[Step<'_>],
 ) -> Result<Answer, Broken> {
+    if piped.len() != steps.len() {
+        return Ok(Answer::NotSent);
+    }
     let mut out = BytesMut::new();
     for (p, step) in piped.iter().zip(steps) {
         let values = step.params.iter().zip(&p.params);
@@ -143,8 +146,7 @@ pub(crate) async fn run(
             Ok(tokio_postgres::types::IsNull::Yes) => Ok(IsNull::Yes),
             Err(e) => Err(e),
         };
-        if piped.len() != steps.len()
-            || step.params.len() != p.params.len()
+        if step.params.len() != p.params.len()
             || frontend::bind("", &p.name, formats, values, encode, Some(1), &mut out).is_err()
             || frontend::execute("", 0, &mut out).is_err()
         {

@@ -43,7 +43,7 @@ use super::value::{Param, connection_lost, exec_err, query_err, query_result, ty
 use sea_orm::{ConnectionTrait, DbBackend, DbErr, ExecResult, ProxyExecResult, QueryResult, Statement, Value};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
-use tokio_postgres::types::{ToSql, Type};
+use tokio_postgres::types::{FromSql, ToSql, Type};
 use tokio_postgres::{Client, Row};
 use uuid::Uuid;
 
@@ -197,21 +197,42 @@ fn checked_entry(enter: &Enter, expected: &Entered) -> Option<(&'static str, Vec
     })
 }
 
+/// A row of the entry's answer, read the driver's way or the tap's, each
+/// with its own error.
+trait EntryRow {
+    type Err;
+    fn get<T: for<'a> FromSql<'a>>(&self, i: usize) -> Result<T, Self::Err>;
+}
+
+impl EntryRow for Row {
+    type Err = tokio_postgres::Error;
+    fn get<T: for<'a> FromSql<'a>>(&self, i: usize) -> Result<T, Self::Err> {
+        self.try_get(i)
+    }
+}
+
+impl EntryRow for PipedRow {
+    type Err = DbErr;
+    fn get<T: for<'a> FromSql<'a>>(&self, i: usize) -> Result<T, Self::Err> {
+        cell(self, i)
+    }
+}
+
 /// What the entry's answer says.
-fn entered(enter: &Enter, rows: &[Row]) -> Result<Entered, tokio_postgres::Error> {
+fn entered<R: EntryRow>(enter: &Enter, rows: &[R]) -> Result<Entered, R::Err> {
     let mut entered = Entered::default();
     match enter {
         Enter::User { org_id, .. } => {
             if let Some(row) = rows.first() {
-                entered.role = row.try_get(0)?;
+                entered.role = row.get(0)?;
             }
             entered.org_id = entered.role.as_ref().and(*org_id);
         }
         Enter::ApiKey { .. } => {
             if let Some(row) = rows.first() {
-                entered.api_key_id = row.try_get(0)?;
-                entered.org_id = row.try_get(1)?;
-                entered.role = row.try_get(2)?;
+                entered.api_key_id = row.get(0)?;
+                entered.org_id = row.get(1)?;
+                entered.role = row.get(2)?;
             }
         }
         Enter::Org { org_id } => entered.org_id = Some(*org_id),
@@ -454,7 +475,7 @@ async fn piped_read(
     let done = match answer {
         Answer::Done(mut rows) if rows.len() == 4 => {
             let read_rows = rows.swap_remove(2);
-            match entered_piped(enter, &rows[1]) {
+            match entered(enter, &rows[1]) {
                 Ok(entered) => Piping::Done(entered, read_rows),
                 // Committed, yet not understood: the usual way reads again.
                 Err(_) => Piping::NotUsed,
@@ -471,29 +492,6 @@ async fn piped_read(
     };
     diverted.give_back();
     done
-}
-
-/// What the entry's answer says, from a piped row (as [`entered`]).
-fn entered_piped(enter: &Enter, rows: &[PipedRow]) -> Result<Entered, DbErr> {
-    let mut entered = Entered::default();
-    match enter {
-        Enter::User { org_id, .. } => {
-            if let Some(row) = rows.first() {
-                entered.role = cell(row, 0)?;
-            }
-            entered.org_id = entered.role.as_ref().and(*org_id);
-        }
-        Enter::ApiKey { .. } => {
-            if let Some(row) = rows.first() {
-                entered.api_key_id = cell(row, 0)?;
-                entered.org_id = cell(row, 1)?;
-                entered.role = cell(row, 2)?;
-            }
-        }
-        Enter::Org { org_id } => entered.org_id = Some(*org_id),
-        Enter::Nobody | Enter::Worker => {}
-    }
-    Ok(entered)
 }
 
 impl Tx {
